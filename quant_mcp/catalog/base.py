@@ -1,0 +1,153 @@
+"""The building blocks of the operation catalog.
+
+An :class:`Operation` describes one Quant AI endpoint as an MCP tool: its name, toolset,
+route(s), arguments model, result model, annotations and a description written for an agent.
+The server turns every Operation into a tool with the same code (``quant_mcp.tools``); adding
+an endpoint means adding an Operation and its models, never server code.
+
+Argument models subclass :class:`ToolArguments`. Where each field goes on the wire follows
+from the route: a field named in the path template is a path parameter, a field annotated
+with :data:`QUERY` is a query parameter, and every other field is a JSON body member. Field
+aliases are the wire names, so what an agent passes is what the API receives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.alias_generators import to_camel
+
+if TYPE_CHECKING:
+    from quant_mcp.tools import Invocation
+
+V3 = "/api/v3/organizations/{organisation}/ai"
+LEGACY = "/organisations/{organisation}/ai"
+
+Method = Literal["GET", "POST", "PUT", "DELETE"]
+
+
+class Toolset(StrEnum):
+    """API groups; each tool belongs to exactly one."""
+
+    SESSIONS = "sessions"
+    INFERENCE = "inference"
+    MODELS = "models"
+    USAGE = "usage"
+    CONFIG = "config"
+    AGENTS = "agents"
+    TOOLS = "tools"
+    CUSTOM_TOOLS = "custom_tools"
+    VECTOR_DB = "vector_db"
+    FILES = "files"
+    ORCHESTRATIONS = "orchestrations"
+    SKILLS = "skills"
+    SLACK_BOTS = "slack_bots"
+    TASKS = "tasks"
+    GOVERNANCE = "governance"
+    FILTER_POLICIES = "filter_policies"
+    AI_SEARCH = "ai_search"
+
+
+class _Query:
+    """Marker: this argument is sent as a query parameter."""
+
+    def __repr__(self) -> str:
+        return "QUERY"
+
+
+QUERY = _Query()
+
+# An identifier that goes into a URL path segment. The first character must be a letter or
+# digit, so ".." and "." can never form a segment, and "/", "?", "#", "%" and control
+# characters are refused before any request is built.
+PathId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@~+-]*$", min_length=1, max_length=200),
+]
+
+Organisation = Annotated[
+    PathId | None,
+    Field(
+        description="Organisation machine name. Optional: defaults to the configured organisation (QUANT_ORGANIZATION).",
+    ),
+]
+
+
+class WireModel(BaseModel):
+    """A nested argument object: unknown fields refused, camelCase wire names."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, alias_generator=to_camel)
+
+
+class ToolArguments(ArgModelBase):
+    """Base of every tool's arguments: unknown fields are refused, aliases are wire names.
+
+    The MCP SDK validates a call's arguments against this model before the tool runs, then
+    hands the tool its fields one level deep; ``model_dump_one_level`` is overridden so that
+    the tool receives the validated model itself as ``arguments``.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, alias_generator=to_camel)
+
+    organisation: Organisation = None
+
+    def model_dump_one_level(self) -> dict[str, Any]:
+        return {"arguments": self}
+
+
+class ApiResult(BaseModel):
+    """Base of result models: fields the API adds later pass through untouched."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_camel)
+
+
+Shape = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One HTTP route of an operation, and how to talk to it.
+
+    ``fields`` limits which arguments this route understands (None: all of them); an
+    argument outside it is refused with an error that names the route family. ``body``
+    replaces the default JSON body builder and ``response`` reshapes the upstream answer
+    into the result model's shape.
+    """
+
+    method: Method
+    path: str
+    fields: frozenset[str] | None = None
+    body: Callable[[ToolArguments], Any] | None = None
+    response: Shape | None = None
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One Quant AI endpoint, described once, served as one MCP tool."""
+
+    name: str
+    toolset: Toolset
+    title: str
+    description: str
+    route: Route
+    arguments: type[ToolArguments]
+    result: type[BaseModel]
+    read_only: bool = False
+    destructive: bool = False
+    idempotent: bool = False
+    legacy_route: Route | None = None  # used when QUANT_API_ROUTES=legacy; None: the v3 route serves both
+    runner: Callable[[Invocation], Awaitable[Mapping[str, Any]]] | None = None  # custom flow (streaming, ...)
+    summary: Callable[[Mapping[str, Any]], str] | None = None  # one readable line about the result
+    changes: str | None = None  # resource URI template whose contents this tool changes
+    operation_ids: tuple[str, ...] = field(default=())  # reference operationIds this tool serves
+
+    def route_for(self, family: Literal["v3", "legacy"]) -> Route:
+        if family == "legacy" and self.legacy_route is not None:
+            return self.legacy_route
+        return self.route
+

@@ -1,0 +1,248 @@
+"""QuantClient: the one way quant-mcp talks to the Quant AI API.
+
+One shared ``httpx.AsyncClient`` (connection pooling), bearer auth, timeouts, retries for
+idempotent requests only (honouring ``Retry-After``), SSE streaming through ``httpx-sse``, and
+every failure turned into one error type, :class:`QuantAPIError`, whose message says what
+happened and what to do about it. The token is attached per request and never appears in a
+message, a log line or an exception.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import httpx
+from httpx_sse import EventSource, ServerSentEvent, SSEError
+
+from quant_mcp import __version__
+from quant_mcp.config import Settings
+
+log = logging.getLogger("quant_mcp.client")
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+STATUS_MEANINGS = {
+    400: "the request was rejected as invalid",
+    401: "the Quant API token is missing, invalid or expired (check QUANT_API_TOKEN)",
+    403: "the token has no access to this organisation, or lacks the permission or scope this call needs",
+    404: "not found: check the id and the organisation",
+    409: "conflict with the current state (for example a duplicate name)",
+    413: "the request is too large (the Quant AI payload limit is 25 MB)",
+    422: "the request was understood but failed validation",
+    429: "rate limited by the Quant API",
+    500: "the Quant API failed internally",
+    502: "the Quant API gateway got a bad answer from its backend",
+    503: "the Quant API is temporarily unavailable",
+    504: "the Quant API gateway timed out",
+}
+
+
+class QuantAPIError(Exception):
+    """A Quant API call that did not succeed: an HTTP error status, a network failure or a bad body.
+
+    ``status`` is the HTTP status (None when no response arrived); ``str(error)`` is one
+    sentence an agent can act on.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+
+    @classmethod
+    def from_response(cls, method: str, path: str, status: int, body: bytes) -> QuantAPIError:
+        meaning = STATUS_MEANINGS.get(status, "the Quant API answered with an error" if status >= 400 else "unexpected status")
+        detail = _error_detail(body)
+        message = f"Quant API {status} on {method} {path}: {meaning}"
+        if detail:
+            message += f". Upstream said: {detail}"
+        return cls(message, status=status, retryable=status in RETRYABLE_STATUSES)
+
+
+def _error_detail(body: bytes) -> str:
+    """The human part of an upstream error body ({message}, {error}, {code}), shortened."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        text = body.decode("utf-8", "replace").strip()
+        return text[:200]
+    if isinstance(data, dict):
+        parts = [str(data[key]) for key in ("message", "error", "code") if isinstance(data.get(key), str)]
+        return " / ".join(dict.fromkeys(parts))[:300]
+    return ""
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Parse Retry-After: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class QuantClient:
+    """Async client for the Quant AI API.
+
+    ``token`` arguments override the configured token for one request (multi-tenant HTTP
+    mode); the base URL always comes from configuration.
+    """
+
+    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.settings = settings
+        self._http = httpx.AsyncClient(
+            base_url=settings.api_base_url,
+            timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
+            headers={"Accept": "application/json", "User-Agent": f"quant-mcp/{__version__}"},
+            transport=transport,
+            follow_redirects=False,  # a redirect must never carry the bearer token elsewhere
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def _auth(self, token: str | None) -> dict[str, str]:
+        token = token or self.settings.token_value()
+        if not token:
+            raise QuantAPIError(
+                "No Quant API token is configured: set QUANT_API_TOKEN (or, over HTTP, send X-Quant-Token)."
+            )
+        return {"Authorization": f"Bearer {token}"}
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        token: str | None = None,
+    ) -> Any:
+        """Send one request and return the decoded JSON body (None when there is none).
+
+        Idempotent methods are retried on 429/5xx and network errors within
+        ``settings.max_retries``; POST is retried only when the connection never opened,
+        so nothing is ever created twice.
+        """
+        headers = self._auth(token)
+        content = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            content = _encode(body)
+        attempt = 0
+        while True:
+            try:
+                response = await self._http.request(method, path, params=params, content=content, headers=headers)
+                if response.is_success:
+                    return _decode_json(method, path, response)
+                error = QuantAPIError.from_response(method, path, response.status_code, response.content)
+                wait = _retry_after_seconds(response.headers.get("Retry-After"))
+            except httpx.ConnectError as exc:
+                error = QuantAPIError(f"Could not connect to the Quant API for {method} {path}: {_network_reason(exc)}", retryable=True)
+                wait = None
+                if method not in IDEMPOTENT_METHODS and attempt < self.settings.max_retries:
+                    attempt += 1
+                    await anyio.sleep(_backoff(attempt))
+                    continue
+            except httpx.TimeoutException:
+                raise QuantAPIError(
+                    f"The Quant API did not answer {method} {path} within {self.settings.timeout:g} s (QUANT_TIMEOUT)."
+                ) from None
+            except httpx.TransportError as exc:
+                error = QuantAPIError(
+                    f"The connection to the Quant API broke during {method} {path}: {_network_reason(exc)}",
+                    retryable=True,
+                )
+                wait = None
+            if not (error.retryable and method in IDEMPOTENT_METHODS and attempt < self.settings.max_retries):
+                raise error
+            if wait is not None and wait > self.settings.retry_max_wait:
+                raise QuantAPIError(f"{error} Retry after {wait:.0f} s.", status=error.status)
+            attempt += 1
+            await anyio.sleep(wait if wait is not None else _backoff(attempt))
+            log.info("retrying %s %s (attempt %d)", method, path, attempt + 1)
+
+    @asynccontextmanager
+    async def stream_events(
+        self, method: str, path: str, *, body: Any, token: str | None = None
+    ) -> AsyncIterator[AsyncIterator[ServerSentEvent]]:
+        """Open an SSE stream and yield its events as they arrive.
+
+        Leaving the ``async with`` block (normally, by error or by cancellation) closes the
+        upstream connection at once. Streams are never retried: a POST may have started work.
+        """
+        headers = self._auth(token) | {"Accept": "text/event-stream", "Content-Type": "application/json"}
+        timeout = httpx.Timeout(self.settings.stream_timeout, connect=self.settings.connect_timeout, read=self.settings.timeout)
+        request = self._http.build_request(
+            method, path, content=_encode(body), headers=headers, timeout=timeout
+        )
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.TimeoutException:
+            raise QuantAPIError(f"The Quant API did not answer {method} {path} within {self.settings.timeout:g} s.") from None
+        except httpx.TransportError as exc:
+            raise QuantAPIError(f"Could not reach the Quant API for {method} {path}: {_network_reason(exc)}") from None
+        try:
+            if not response.is_success:
+                body = await response.aread()
+                raise QuantAPIError.from_response(method, path, response.status_code, body)
+            content_type = response.headers.get("content-type", "")
+            if "text/event-stream" not in content_type:
+                body = await response.aread()
+                raise QuantAPIError(
+                    f"Quant API answered {method} {path} with {content_type or 'no content type'} instead of an event stream: {body[:200]!r}",
+                    status=response.status_code,
+                )
+            yield _events(EventSource(response), method, path)
+        finally:
+            await response.aclose()
+
+
+async def _events(source: EventSource, method: str, path: str) -> AsyncIterator[ServerSentEvent]:
+    try:
+        async for event in source.aiter_sse():
+            yield event
+    except httpx.TimeoutException:
+        raise QuantAPIError(f"The Quant API stream for {method} {path} stalled (no data within the read timeout).") from None
+    except (httpx.TransportError, SSEError) as exc:
+        raise QuantAPIError(f"The Quant API stream for {method} {path} broke off: {_network_reason(exc)}") from None
+
+
+def _encode(body: Any) -> bytes:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _decode_json(method: str, path: str, response: httpx.Response) -> Any:
+    if not response.content.strip():
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise QuantAPIError(
+            f"Quant API answered {method} {path} with {response.status_code} but the body is not valid JSON.",
+            status=response.status_code,
+        ) from None
+
+
+def _network_reason(exc: Exception) -> str:
+    """Describe a network failure without echoing request headers."""
+    return type(exc).__name__ + (f" ({exc})" if str(exc) else "")
+
+
+def _backoff(attempt: int) -> float:
+    return min(2.0, 0.1 * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)

@@ -1,0 +1,106 @@
+"""Settings, read from the environment (prefix ``QUANT_``) and from command-line overrides.
+
+Every setting has one name, one type and one default here; the README's settings table is
+written from this class. The token is a ``SecretStr`` so that it never shows up in a repr,
+a log line or a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PLATFORM_URLS = {
+    "quantcdn": "https://dashboard.quantcdn.io",
+    "quantgov": "https://dash.quantgov.cloud",
+}
+
+DEFAULT_TOOLSETS = ("sessions", "inference", "models", "usage", "config")
+
+
+def _split_list(value: object) -> object:
+    """Accept ``a,b`` or ``a:b`` strings (env vars) as well as real lists."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.replace(":", ",").split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """What quant-mcp needs to know to reach Quant AI and which tools to offer."""
+
+    model_config = SettingsConfigDict(env_prefix="QUANT_", extra="ignore", populate_by_name=True)
+
+    api_token: SecretStr | None = Field(
+        None, description="Quant API token sent upstream as a bearer token (never logged)."
+    )
+    organization: str | None = Field(
+        None,
+        validation_alias=AliasChoices("QUANT_ORGANIZATION", "QUANT_ORGANISATION", "organization"),
+        description="Default organisation machine name; tools accept `organisation` to override it.",
+    )
+    platform: Literal["quantcdn", "quantgov"] = Field(
+        "quantcdn", description="Shortcut for the base URL: quantcdn or quantgov."
+    )
+    base_url: str | None = Field(
+        None, description="Quant API base URL; overrides QUANT_PLATFORM (default https://dashboard.quantcdn.io)."
+    )
+    api_routes: Literal["v3", "legacy"] = Field(
+        "v3", description="Route family: v3 (/api/v3/organizations/...) or legacy (/organisations/...)."
+    )
+    timeout: float = Field(30.0, gt=0, description="Seconds to wait for a Quant API response.")
+    connect_timeout: float = Field(10.0, gt=0, description="Seconds to wait for a connection.")
+    stream_timeout: float = Field(
+        300.0, gt=0, description="Seconds a streamed answer or image generation may take in all."
+    )
+    max_retries: int = Field(
+        2, ge=0, le=10, description="Retries of idempotent requests (GET/PUT/DELETE) after 429/5xx or a network error."
+    )
+    retry_max_wait: float = Field(
+        10.0, ge=0, description="Longest Retry-After (seconds) honoured before giving up with an error."
+    )
+    toolsets: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["default"],
+        description="Toolsets to enable: `all`, `default`, or names such as `default,agents`.",
+    )
+    tools: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Extra single tools to enable by name."
+    )
+    exclude_tools: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Tools to hide by name."
+    )
+    read_only: bool = Field(False, description="Offer only tools that do not change anything.")
+    dynamic_toolsets: bool = Field(
+        False, description="Start with discovery tools only; enable toolsets on request."
+    )
+    allowed_dirs: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Directories attachments may be read from (besides the client's MCP roots).",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "WARNING", description="Log level (logs go to stderr)."
+    )
+
+    @field_validator("toolsets", "tools", "exclude_tools", "allowed_dirs", mode="before")
+    @classmethod
+    def _lists(cls, value: object) -> object:
+        return _split_list(value)
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("QUANT_BASE_URL must start with http:// or https://")
+        return value.rstrip("/")
+
+    @property
+    def api_base_url(self) -> str:
+        """The base URL every upstream request goes to (configuration only, never a tool argument)."""
+        return self.base_url or PLATFORM_URLS[self.platform]
+
+    def token_value(self) -> str | None:
+        return self.api_token.get_secret_value() if self.api_token else None

@@ -1,0 +1,112 @@
+"""Build the MCP server: the catalog's tools (filtered by configuration), resources and lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import httpx
+from mcp.server import MCPServer, NotificationOptions
+from mcp.server.mcpserver import Context
+
+from quant_mcp import __version__
+from quant_mcp.catalog import OPERATIONS, Operation
+from quant_mcp.config import DEFAULT_TOOLSETS, Settings
+from quant_mcp.client import QuantClient
+from quant_mcp.resources import register_session_resources, remember_request
+from quant_mcp.tools import AppState, Credentials, build_tool, configured_credentials
+
+log = logging.getLogger("quant_mcp")
+
+INSTRUCTIONS = """\
+Tools for the Quant AI platform (QuantCDN): chat with foundation models (buffered or streamed, \
+with images, video and documents), keep conversations in server-side sessions, and read models, \
+usage and AI configuration. Start with list_models to pick a modelId. To hold a conversation, \
+create_session, then chat_in_session (or chat with the history, then update_session). Sessions are \
+also readable as resources: quant://sessions and quant://sessions/{sessionId}. The organisation \
+defaults to the configured one; pass `organisation` to use another."""
+
+
+def select_operations(settings: Settings) -> list[Operation]:
+    """The catalog entries this configuration offers: toolsets, single tools, exclusions, read-only."""
+    wanted = set(settings.toolsets)
+    everything = "all" in wanted
+    if "default" in wanted:
+        wanted |= set(DEFAULT_TOOLSETS)
+    extra = set(settings.tools)
+    excluded = set(settings.exclude_tools)
+    return [
+        op
+        for op in OPERATIONS
+        if (everything or op.toolset in wanted or op.name in extra)
+        and op.name not in excluded
+        and (op.read_only or not settings.read_only)
+    ]
+
+
+def build_server(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    simulate: bool = False,
+    credentials: Callable[[Context], Credentials] = configured_credentials,
+) -> MCPServer[AppState]:
+    """An MCPServer for these settings.
+
+    ``simulate`` starts the built-in Quant AI simulator on a loopback port for the server's
+    lifetime and points the client at it with a demo token and organisation. ``transport``
+    lets tests route upstream calls elsewhere; ``credentials`` is how the HTTP layer supplies
+    each caller's own Quant token.
+    """
+
+    @asynccontextmanager
+    async def lifespan(server: MCPServer[AppState]) -> AsyncIterator[AppState]:
+        async with AsyncExitStack() as stack:
+            effective = settings
+            if simulate:
+                from quant_mcp.simulator import DEMO_ORGANISATION, DEMO_TOKEN, Simulator
+
+                sim = await stack.enter_async_context(Simulator(tokens={DEMO_TOKEN: DEMO_ORGANISATION}))
+                effective = settings.model_copy(
+                    update={
+                        "base_url": sim.base_url,
+                        "api_token": settings.api_token or DEMO_TOKEN,
+                        "organization": settings.organization or DEMO_ORGANISATION,
+                    }
+                )
+                log.warning("quant-mcp is using the built-in simulator at %s (organisation %s)", sim.base_url, effective.organization)
+            client = QuantClient(effective, transport=transport)
+            stack.push_async_callback(client.aclose)
+            yield AppState(settings=effective, client=client, credentials=credentials)
+
+    server: MCPServer[AppState] = MCPServer(
+        "quant-mcp",
+        title="Quant AI",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        website_url="https://www.quantcdn.io",
+        lifespan=lifespan,
+        log_level=settings.log_level,
+        tools=[build_tool(op) for op in select_operations(settings)],
+        middleware=[remember_request],
+    )
+    register_session_resources(server)
+    _advertise_list_changes(server)
+    return server
+
+
+def _advertise_list_changes(server: MCPServer[AppState]) -> None:
+    """Tell 2025-era clients that tool and resource lists can change.
+
+    MCPServer 2.3 advertises ``listChanged: false`` to them even though it sends the
+    notifications; this is the SDK notes' documented workaround (a private attribute).
+    """
+    lowlevel = server._lowlevel_server  # noqa: SLF001
+    original = lowlevel.create_initialization_options
+
+    def with_list_changes(notification_options=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        options = notification_options or NotificationOptions(tools_changed=True, resources_changed=True, prompts_changed=True)
+        return original(options, *args, **kwargs)
+
+    lowlevel.create_initialization_options = with_list_changes  # type: ignore[method-assign]

@@ -1,0 +1,311 @@
+"""The one generic translator from catalog Operations to MCP tools, and the code that runs them.
+
+``build_tool(op)`` makes an SDK ``Tool`` whose input schema is the operation's arguments
+model and whose output schema is its result model. ``run_operation`` is what every call
+goes through: resolve credentials and route, render the request, send it, shape and check
+the answer, and hand back structured content plus one readable line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools.base import Tool
+from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, ValidationError
+
+from quant_mcp.catalog.base import QUERY, Operation, Route, ToolArguments
+from quant_mcp.client import QuantAPIError, QuantClient
+from quant_mcp.config import Settings
+
+log = logging.getLogger("quant_mcp.tools")
+
+MAX_TEXT_CHARS = 20_000  # the readable copy of a result; structured content is never cut
+
+
+@dataclass
+class Credentials:
+    """The Quant credentials of one MCP request."""
+
+    token: str | None = None  # None: the client falls back to QUANT_API_TOKEN
+    organisation: str | None = None  # set when the connection is bound to one organisation
+
+
+def configured_credentials(ctx: Context) -> Credentials:
+    """stdio and single-tenant HTTP: the server's own token and default organisation."""
+    return Credentials()
+
+
+@dataclass
+class AppState:
+    """What every tool call can reach: settings, the one shared QuantClient, and how to find
+    the caller's credentials (the HTTP layer swaps in a per-request resolver when multi-tenant)."""
+
+    settings: Settings
+    client: QuantClient
+    credentials: Callable[[Context], Credentials] = configured_credentials
+
+
+@dataclass
+class Invocation:
+    """One tool call, resolved: everything a runner needs to talk to the API."""
+
+    operation: Operation
+    arguments: ToolArguments
+    route: Route
+    path: str
+    query: dict[str, Any]
+    body: Any
+    token: str | None
+    organisation: str
+    ctx: Context
+    client: QuantClient
+    settings: Settings
+
+
+def _wire_name(model: type[BaseModel], field: str) -> str:
+    info = model.model_fields[field]
+    return info.alias or field
+
+
+def _path_fields(route: Route) -> set[str]:
+    return {segment[1:-1] for segment in route.path.split("/") if segment.startswith("{")}
+
+
+def resolve(op: Operation, arguments: ToolArguments, ctx: Context) -> Invocation:
+    """Turn validated arguments into a concrete request, or refuse with a sentence that says why."""
+    state: AppState = ctx.request_context.lifespan_context
+    settings = state.settings
+    route = op.route_for(settings.api_routes)
+    credentials = state.credentials(ctx)
+
+    organisation = credentials.organisation or arguments.organisation or settings.organization
+    if credentials.organisation and arguments.organisation and arguments.organisation != credentials.organisation:
+        raise ToolError(
+            f"This connection is bound to organisation {credentials.organisation!r}; "
+            f"omit `organisation` or pass that one."
+        )
+    if not organisation:
+        raise ToolError(
+            "No organisation given: pass `organisation`, or set QUANT_ORGANIZATION in the server's environment."
+        )
+
+    model = type(arguments)
+    given = arguments.model_fields_set - {"organisation"}
+    if route.fields is not None:
+        unsupported = sorted(_wire_name(model, f) for f in given - route.fields if getattr(arguments, f) is not None)
+        if unsupported:
+            family = settings.api_routes
+            raise ToolError(
+                f"{', '.join(unsupported)} cannot be sent on the {family} routes this server uses "
+                f"(QUANT_API_ROUTES={family}); remove it."
+            )
+
+    path_values = {"organisation": organisation}
+    query: dict[str, Any] = {}
+    body_fields: set[str] = set()
+    path_params = _path_fields(route)
+    for name, info in model.model_fields.items():
+        if name == "organisation":
+            continue
+        wire = info.alias or name
+        value = getattr(arguments, name)
+        if wire in path_params:
+            path_values[wire] = value
+        elif QUERY in info.metadata:
+            if value is not None:
+                query[wire] = value
+        else:
+            body_fields.add(name)
+    missing = sorted(p for p in path_params if path_values.get(p) in (None, ""))
+    if missing:
+        raise ToolError(f"Missing required argument(s): {', '.join(missing)}.")
+    path = route.path.format(**{k: quote(str(v), safe="") for k, v in path_values.items()})
+
+    if route.body is not None:
+        body = route.body(arguments)
+    elif body_fields:
+        body = arguments.model_dump(mode="json", by_alias=True, exclude_none=True, include=body_fields)
+    else:
+        body = None
+    if route.method == "GET":
+        body = None
+
+    return Invocation(
+        operation=op,
+        arguments=arguments,
+        route=route,
+        path=path,
+        query=query,
+        body=body,
+        token=credentials.token,
+        organisation=organisation,
+        ctx=ctx,
+        client=state.client,
+        settings=settings,
+    )
+
+
+async def send(invocation: Invocation) -> Mapping[str, Any]:
+    """The default runner: one request, one JSON answer (or the body sent, when none comes back)."""
+    data = await invocation.client.request(
+        invocation.route.method,
+        invocation.path,
+        params=invocation.query or None,
+        body=invocation.body,
+        token=invocation.token,
+    )
+    if invocation.route.response is not None:
+        data = invocation.route.response(data)
+    if data is None:
+        data = invocation.body if isinstance(invocation.body, dict) else {}
+    return data
+
+
+def check_result(op: Operation, data: Any) -> dict[str, Any]:
+    """Validate an upstream answer against the result model; a mismatch is a clear tool error."""
+    try:
+        result = op.result.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise ToolError(
+            f"The Quant API answered {op.name} with an unexpected shape ({where}: {first['msg']}); "
+            "the API may have changed."
+        ) from None
+    return result.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def render(op: Operation, structured: dict[str, Any], notes: list[str] | None = None) -> CallToolResult:
+    """Structured content plus a readable text: a summary line, any notes, then the JSON."""
+    summary = op.summary(structured) if op.summary else ""
+    data = json.dumps(structured, ensure_ascii=False, separators=(",", ":"))
+    if len(data) > MAX_TEXT_CHARS:
+        data = data[:MAX_TEXT_CHARS] + f"... [truncated; {len(data)} characters in all, see structuredContent]"
+    text = "\n".join(part for part in [summary, *(notes or []), data] if part)
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
+
+
+async def run_operation(op: Operation, arguments: ToolArguments, ctx: Context) -> CallToolResult:
+    invocation = resolve(op, arguments, ctx)
+    runner = op.runner or send
+    try:
+        data = await runner(invocation)
+    except QuantAPIError as exc:
+        raise ToolError(str(exc)) from None
+    structured = check_result(op, data)
+    if op.changes:
+        from quant_mcp.resources import announce_change
+
+        await announce_change(ctx, op, structured, arguments)
+    return render(op, structured)
+
+
+def annotations_for(op: Operation) -> ToolAnnotations:
+    return ToolAnnotations(
+        title=op.title,
+        read_only_hint=op.read_only,
+        destructive_hint=op.destructive if not op.read_only else False,
+        idempotent_hint=op.idempotent,
+        open_world_hint=True,
+    )
+
+
+def input_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The arguments model's JSON Schema, tidied for agents: no titles, no ``null`` alternatives."""
+    return _tidy(model.model_json_schema(by_alias=True))
+
+
+def _tidy(node: Any) -> Any:
+    if isinstance(node, dict):
+        any_of = node.get("anyOf")
+        if isinstance(any_of, list) and {"type": "null"} in any_of and node.get("default", ...) is None:
+            rest = [alt for alt in any_of if alt != {"type": "null"}]
+            node = {k: v for k, v in node.items() if k not in ("anyOf", "default")}
+            node = {**(rest[0] if len(rest) == 1 else {"anyOf": rest}), **node}
+        return {k: _tidy(v) for k, v in node.items() if not (k == "title" and isinstance(v, str))}
+    if isinstance(node, list):
+        return [_tidy(item) for item in node]
+    return node
+
+
+@dataclass
+class InvalidArguments:
+    """Arguments that failed validation, carried to the tool so it can refuse them in plain words."""
+
+    error: ValidationError
+
+
+class _Arguments(FuncMetadata):
+    """The SDK's argument handling, except that a validation failure reaches the tool as
+    :class:`InvalidArguments` instead of pydantic's multi-line dump with documentation links."""
+
+    def validate_arguments(self, arguments_to_validate: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return super().validate_arguments(arguments_to_validate)
+        except ValidationError as exc:
+            return {"arguments": InvalidArguments(exc)}
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    """``messages.0.content.blocks.0.image.image.source`` -> ``messages.0.content.0.image.source``:
+    drop the union tags pydantic puts in error locations."""
+    parts: list[str] = []
+    for part in map(str, loc):
+        if part in ("string", "blocks") or (parts and parts[-1] == part):
+            continue
+        parts.append(part)
+    return ".".join(parts) or "arguments"
+
+
+_MESSAGES = {
+    "string_pattern_mismatch": "has characters that are not allowed here",
+    "extra_forbidden": "is not a known argument of this tool; remove it",
+    "missing": "is required",
+}
+
+
+def describe_validation_error(tool: str, error: ValidationError) -> str:
+    """One sentence per problem, naming the argument by its wire name."""
+    problems = []
+    for item in error.errors(include_url=False)[:5]:
+        where = _location(item["loc"])
+        message = _MESSAGES.get(item["type"], item["msg"][0].lower() + item["msg"][1:])
+        if item["type"] == "string_pattern_mismatch" and "A-Za-z0-9" in str(item.get("ctx", {}).get("pattern", "")):
+            message = "must be an id of letters, digits and . _ : @ ~ + - starting with a letter or digit (no /, .., ?, # or spaces)"
+        if item["type"] not in ("missing", "extra_forbidden") and "input" in item:
+            shown = repr(item["input"])
+            message += f" (got {shown[:60] + '...' if len(shown) > 60 else shown})"
+        problems.append(f"{where} {message}")
+    more = error.error_count() - len(problems)
+    tail = f"; and {more} more problem(s)" if more > 0 else ""
+    return f"Invalid arguments for {tool}: " + "; ".join(problems) + tail + ". Nothing was sent to the Quant API."
+
+
+def build_tool(op: Operation) -> Tool:
+    """One catalog Operation as one SDK Tool."""
+
+    async def call(arguments: ToolArguments | InvalidArguments, ctx: Context) -> CallToolResult:
+        if isinstance(arguments, InvalidArguments):
+            raise ToolError(describe_validation_error(op.name, arguments.error))
+        return await run_operation(op, arguments, ctx)
+
+    return Tool(
+        fn=call,
+        name=op.name,
+        title=op.title,
+        description=op.description,
+        parameters=input_schema(op.arguments),
+        fn_metadata=_Arguments(arg_model=op.arguments, output_schema=_tidy(op.result.model_json_schema(by_alias=True))),
+        is_async=True,
+        context_kwarg="ctx",
+        annotations=annotations_for(op),
+    )
