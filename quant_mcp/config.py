@@ -21,10 +21,10 @@ PLATFORM_URLS = {
 DEFAULT_TOOLSETS = ("sessions", "inference", "models", "usage", "config")
 
 
-def _split_list(value: object) -> object:
-    """Accept ``a,b`` or ``a:b`` strings (env vars) as well as real lists."""
+def _split_list(value: object, *, colon: bool = True) -> object:
+    """Accept ``a,b`` or (unless ``colon`` is False: URLs, hosts, scopes) ``a:b`` strings (env vars) as well as real lists."""
     if isinstance(value, str):
-        return [part.strip() for part in value.replace(":", ",").split(",") if part.strip()]
+        return [part.strip() for part in (value.replace(":", ",") if colon else value).split(",") if part.strip()]
     return value
 
 
@@ -83,10 +83,62 @@ class Settings(BaseSettings):
         "WARNING", description="Log level (logs go to stderr)."
     )
 
+    # --- Streamable HTTP service (``quant-mcp serve --transport http``) ---
+    http_auth: Literal["none", "static", "jwt"] = Field(
+        "none",
+        description="Inbound authentication of MCP clients: none (loopback only), static bearer tokens, or jwt (OAuth 2.1 resource server).",
+    )
+    http_tokens: SecretStr | None = Field(
+        None, description="Static mode: accepted bearer tokens, comma-separated (held only as SHA-256 digests)."
+    )
+    http_tokens_file: Path | None = Field(
+        None, description="Static mode: file of accepted bearer tokens, one per line as `TOKEN` or `NAME TOKEN`; # starts a comment."
+    )
+    http_jwt_issuer: str | None = Field(None, description="JWT mode: the required `iss`, your authorization server's issuer URL.")
+    http_jwt_jwks_url: str | None = Field(None, description="JWT mode: URL of the authorization server's JWKS (signing keys).")
+    http_jwt_audience: str | None = Field(
+        None, description="JWT mode: the required `aud` (default: QUANT_HTTP_PUBLIC_URL, the resource URL of /mcp)."
+    )
+    http_jwt_algorithms: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["RS256", "ES256"], description="JWT mode: accepted signature algorithms."
+    )
+    http_required_scopes: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="JWT mode: scopes every token must carry (else 403 insufficient_scope)."
+    )
+    http_public_url: str | None = Field(
+        None,
+        description="Public URL of the MCP endpoint (e.g. https://mcp.example.com/mcp): the OAuth resource identifier; its host is also allowed.",
+    )
+    http_tenancy: Literal["single", "multi"] = Field(
+        "single",
+        description="single: every call uses QUANT_API_TOKEN; multi: each client sends its own X-Quant-Token (and X-Quant-Organization).",
+    )
+    http_server_token_fallback: bool = Field(
+        False, description="Multi-tenant mode: let clients without X-Quant-Token use QUANT_API_TOKEN (off: they get a tool error)."
+    )
+    http_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Extra Host header values accepted (DNS-rebinding protection); `name:*` = any port, `*` = turn Host/Origin checks off.",
+    )
+    http_allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Extra browser Origin values accepted, e.g. https://app.example.com."
+    )
+    http_max_body_bytes: int = Field(
+        26_214_400, gt=0, description="Largest MCP request body accepted (bytes, default 25 MiB, the Quant AI payload limit); larger gets 413."
+    )
+    http_force_insecure: bool = Field(
+        False, description="Allow binding a non-loopback address with QUANT_HTTP_AUTH=none (anyone who can connect uses the server)."
+    )
+
     @field_validator("toolsets", "tools", "exclude_tools", "allowed_dirs", mode="before")
     @classmethod
     def _lists(cls, value: object) -> object:
         return _split_list(value)
+
+    @field_validator("http_jwt_algorithms", "http_required_scopes", "http_allowed_hosts", "http_allowed_origins", mode="before")
+    @classmethod
+    def _comma_lists(cls, value: object) -> object:
+        return _split_list(value, colon=False)
 
     @field_validator("base_url")
     @classmethod
