@@ -8,6 +8,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
 from mcp.server import MCPServer, NotificationOptions
+from mcp.server.auth.provider import TokenVerifier
+from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context
 
 from quant_mcp import __version__
@@ -51,13 +53,16 @@ def build_server(
     transport: httpx.AsyncBaseTransport | None = None,
     simulate: bool = False,
     credentials: Callable[[Context], Credentials] = configured_credentials,
+    token_verifier: TokenVerifier | None = None,
+    auth: AuthSettings | None = None,
 ) -> MCPServer[AppState]:
     """An MCPServer for these settings.
 
     ``simulate`` starts the built-in Quant AI simulator on a loopback port for the server's
     lifetime and points the client at it with a demo token and organisation. ``transport``
     lets tests route upstream calls elsewhere; ``credentials`` is how the HTTP layer supplies
-    each caller's own Quant token.
+    each caller's own Quant token; ``token_verifier`` and ``auth`` (given together) make the
+    Streamable HTTP endpoint require a bearer token.
     """
 
     @asynccontextmanager
@@ -90,6 +95,8 @@ def build_server(
         log_level=settings.log_level,
         tools=[build_tool(op) for op in select_operations(settings)],
         middleware=[remember_request],
+        token_verifier=token_verifier,
+        auth=auth,
     )
     register_session_resources(server)
     _advertise_list_changes(server)
