@@ -24,6 +24,9 @@ def _settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
         "organization": args.organization,
         "base_url": args.base_url,
         "log_level": args.log_level,
+        "http_auth": getattr(args, "auth", None),  # serve only
+        "http_tenancy": getattr(args, "tenancy", None),
+        "http_force_insecure": getattr(args, "force_insecure", False) or None,
     }
     return {key: value for key, value in pairs.items() if value is not None}
 
@@ -50,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="HTTP: address to bind (default 127.0.0.1).")
     serve.add_argument("--port", type=int, default=8000, help="HTTP: port (default 8000).")
     serve.add_argument("--stateless", action="store_true", help="HTTP: no server-side MCP sessions (for load balancers).")
+    serve.add_argument("--auth", choices=["none", "static", "jwt"], help="HTTP: inbound client authentication (QUANT_HTTP_AUTH).")
+    serve.add_argument(
+        "--tenancy", choices=["single", "multi"], help="HTTP: whose Quant token is used; multi = each client's X-Quant-Token (QUANT_HTTP_TENANCY)."
+    )
+    serve.add_argument(
+        "--force-insecure", action="store_true", help="HTTP: allow a non-loopback --host with --auth none (QUANT_HTTP_FORCE_INSECURE)."
+    )
     serve.add_argument("--organization", "--organisation", dest="organization", help="Default organisation (QUANT_ORGANIZATION).")
     serve.add_argument("--base-url", help="Quant API base URL (QUANT_BASE_URL).")
     serve.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="Log level; logs go to stderr.")
