@@ -1,0 +1,229 @@
+"""The Streamable HTTP service: ``quant-mcp serve --transport http``.
+
+One Starlette app: the SDK's own Streamable HTTP transport at ``/mcp`` (both protocol eras,
+optionally stateless for load balancers), guarded by inbound bearer auth (``auth.py``), a
+Host/Origin allowlist against DNS rebinding and a request size limit; plus ``/healthz``
+(the process is alive) and ``/readyz`` (the MCP app is running and the Quant API answers),
+both unauthenticated so that orchestrators can probe them.
+
+Upstream credentials come in two tenancies. ``single``: every call uses the server's
+QUANT_API_TOKEN. ``multi``: each call uses the caller's own ``X-Quant-Token`` (and
+``X-Quant-Organization``) read from that very POST, sent only to the configured base URL,
+never logged and never kept, so one client's token cannot serve another's request.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
+
+import httpx
+import uvicorn
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+
+from quant_mcp.auth import AuthConfigError, JWTVerifier, inbound_auth
+from quant_mcp.config import Settings
+from quant_mcp.server import build_server
+from quant_mcp.tools import AppState, Credentials, configured_credentials
+
+log = logging.getLogger("quant_mcp.http")
+
+MCP_PATH = "/mcp"
+TOKEN_HEADER = "X-Quant-Token"
+ORGANIZATION_HEADERS = ("X-Quant-Organization", "X-Quant-Organisation")
+LOOPBACK_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost", "[::1]"]
+LOOPBACK_ORIGINS = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+READINESS_CACHE_SECONDS = 5.0  # /readyz is unauthenticated: never more than one upstream probe per 5 s
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def bind_problem(settings: Settings, host: str) -> str | None:
+    """Why binding ``host`` is refused, or None. Without inbound auth, whoever can connect
+    uses the server (and in single tenancy, its Quant token): loopback only, unless forced."""
+    if is_loopback(host) or settings.http_auth != "none" or settings.http_force_insecure:
+        return None
+    return (
+        f"quant-mcp: refusing to listen on {host} without inbound authentication: anyone who can reach it "
+        "could use this server. Set QUANT_HTTP_AUTH=static (with QUANT_HTTP_TOKENS or QUANT_HTTP_TOKENS_FILE) "
+        "or QUANT_HTTP_AUTH=jwt, or pass --force-insecure if something in front of it authenticates."
+    )
+
+
+def endpoint_url(settings: Settings, host: str, port: int) -> str:
+    """The MCP endpoint as clients reach it: QUANT_HTTP_PUBLIC_URL, else the bound address."""
+    if settings.http_public_url:
+        return settings.http_public_url.rstrip("/")
+    if not is_loopback(host) and settings.http_auth == "jwt":
+        raise AuthConfigError(
+            "QUANT_HTTP_AUTH=jwt on a non-loopback address needs QUANT_HTTP_PUBLIC_URL "
+            "(the URL clients use for /mcp, which is also the token audience)."
+        )
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}{MCP_PATH}"
+
+
+def transport_security(settings: Settings, public_url: str) -> TransportSecuritySettings:
+    """Host/Origin allowlists (DNS-rebinding protection): loopback, the public URL, and the
+    configured extras. ``*`` among the hosts turns the check off (a proxy controls Host)."""
+    if "*" in settings.http_allowed_hosts:
+        return TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    public = urlsplit(public_url)
+    return TransportSecuritySettings(
+        allowed_hosts=[*LOOPBACK_HOSTS, public.netloc, *settings.http_allowed_hosts],
+        allowed_origins=[*LOOPBACK_ORIGINS, f"{public.scheme}://{public.netloc}", *settings.http_allowed_origins],
+    )
+
+
+def header_credentials(settings: Settings) -> Callable[[Context], Credentials]:
+    """Multi-tenant credentials: the caller's own token and organisation from this request's headers."""
+
+    def credentials(ctx: Context) -> Credentials:
+        headers = ctx.headers or {}
+        organisation = next((headers[name] for name in ORGANIZATION_HEADERS if headers.get(name)), None)
+        token = (headers.get(TOKEN_HEADER) or "").strip()
+        if not token and not settings.http_server_token_fallback:
+            raise ToolError(
+                f"This server is multi-tenant: send your own Quant API token in the {TOKEN_HEADER} header "
+                f"(and your organisation in {ORGANIZATION_HEADERS[0]}). Nothing was sent to the Quant API."
+            )
+        return Credentials(token=token or None, organisation=organisation)
+
+    return credentials
+
+
+class Readiness:
+    """``/readyz``: ready when the MCP app's lifespan is up and the Quant API answers HTTP at all
+    (any status below 500; no token is sent). The answer is cached briefly."""
+
+    def __init__(self, server: MCPServer[AppState]) -> None:
+        self._server = server
+        self._probe: httpx.AsyncClient | None = None
+        self._last: tuple[float, str | None] = (float("-inf"), None)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        async with httpx.AsyncClient(timeout=3.0, follow_redirects=False) as probe:
+            self._probe = probe
+            try:
+                yield
+            finally:
+                self._probe = None
+
+    def _state(self) -> AppState | None:
+        # The state the server's lifespan yielded; SDK 2.3 keeps it on the session manager
+        # (no public accessor) and clears it at shutdown.
+        return self._server.session_manager._lifespan_state  # noqa: SLF001
+
+    async def _problem(self) -> str | None:
+        state = self._state()
+        if state is None or self._probe is None:
+            return "starting or stopping"
+        checked_at, problem = self._last
+        if time.monotonic() - checked_at < READINESS_CACHE_SECONDS:
+            return problem
+        try:
+            response = await self._probe.get(state.settings.api_base_url)
+            problem = f"the Quant API answered {response.status_code}" if response.status_code >= 500 else None
+        except httpx.HTTPError as exc:
+            problem = f"the Quant API does not answer ({type(exc).__name__})"
+        self._last = (time.monotonic(), problem)
+        return problem
+
+    async def __call__(self, request: Request) -> JSONResponse:
+        problem = await self._problem()
+        if problem:
+            return JSONResponse({"status": "not ready", "reason": problem}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """Liveness: the process serves HTTP. Says nothing about the Quant API (that is /readyz)."""
+    return JSONResponse({"status": "ok"})
+
+
+def build_http_app(
+    settings: Settings,
+    *,
+    stateless: bool = False,
+    simulate: bool = False,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> Starlette:
+    """The whole HTTP service as one ASGI app. Build a fresh one per server run: the SDK's
+    session manager can run only once. Raises AuthConfigError for incomplete auth settings."""
+    public_url = endpoint_url(settings, host, port)
+    guard = inbound_auth(settings, public_url)
+    verifier, auth = guard if guard else (None, None)
+    credentials = header_credentials(settings) if settings.http_tenancy == "multi" else configured_credentials
+    server = build_server(settings, simulate=simulate, credentials=credentials, token_verifier=verifier, auth=auth)
+    mcp_app = server.streamable_http_app(
+        streamable_http_path=MCP_PATH,
+        stateless_http=stateless,
+        max_request_body_size=settings.http_max_body_bytes,
+        transport_security=transport_security(settings, public_url),
+        host=host,
+    )
+    readiness = Readiness(server)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            async with server.session_manager.run(), readiness.running():
+                yield
+        finally:
+            if isinstance(verifier, JWTVerifier):
+                await verifier.aclose()
+
+    return Starlette(
+        routes=[Route("/healthz", healthz), Route("/readyz", readiness), Mount("/", app=mcp_app)],
+        lifespan=lifespan,
+    )
+
+
+def serve_http(settings: Settings, *, host: str, port: int, stateless: bool, simulate: bool) -> int:
+    """Run the HTTP service until interrupted; 2 (with the reason on stderr) if refused."""
+    problem = bind_problem(settings, host)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    try:
+        app = build_http_app(settings, stateless=stateless, simulate=simulate, host=host, port=port)
+    except AuthConfigError as exc:
+        print(f"quant-mcp: {exc}", file=sys.stderr)
+        return 2
+    if not is_loopback(host) and settings.http_auth == "none":
+        log.warning(
+            "\n%s\nINSECURE: listening on %s WITHOUT inbound authentication (--force-insecure).\n"
+            "Anyone who can reach this port can use this server%s.\n%s",
+            "!" * 72, host, " and its Quant API token" if settings.http_tenancy == "single" else "", "!" * 72,
+        )
+    if settings.http_tenancy == "single" and not settings.api_token and not simulate:
+        log.warning("QUANT_API_TOKEN is not set: tool calls will fail (or use QUANT_HTTP_TENANCY=multi).")
+    print(
+        f"quant-mcp: MCP endpoint {endpoint_url(settings, host, port)} (auth {settings.http_auth}, "
+        f"{settings.http_tenancy} tenant{', stateless' if stateless else ''})",
+        file=sys.stderr,
+    )
+    config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(), timeout_graceful_shutdown=10)
+    uvicorn.Server(config).run()
+    return 0
