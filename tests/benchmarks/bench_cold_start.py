@@ -1,0 +1,52 @@
+"""Cold start: spawn ``quant-mcp serve --simulate`` over stdio, initialize, tools/list, exit.
+
+The floor is a bare MCP SDK server with one tool: what any Python MCP server pays for the
+interpreter and the SDK. Runs alternate between the floor and quant-mcp so that a noisy
+neighbour hurts both alike; the ratio of the medians is the figure. Target: at most 1.25x
+the floor with the default toolsets. ``--simulate`` counts: the simulator runs in-process.
+"""
+
+from __future__ import annotations
+
+from tests.benchmarks._common import PYTHON, alternating_cold_starts, clean_env, cli_main, median, quant_mcp_argv, row
+
+FLOOR_SERVER = '''
+from mcp.server import MCPServer
+
+server = MCPServer("floor")
+
+@server.tool()
+async def ping() -> str:
+    """Answer pong."""
+    return "pong"
+
+server.run("stdio")
+'''
+
+
+def main(quick: bool = False) -> list[dict]:
+    runs = 3 if quick else 12
+    env = clean_env()
+    servers = {
+        "floor": ([PYTHON, "-c", FLOOR_SERVER], env),
+        "default toolsets": (quant_mcp_argv("serve", "--simulate"), env),
+        "all toolsets": (quant_mcp_argv("serve", "--simulate", "--toolsets", "all"), env),
+    }
+    times, tools = alternating_cold_starts(servers, runs)
+    floor = median(times["floor"])
+    return [
+        row(
+            "cold start",
+            f"{name}, median (ms)",
+            median(times[name]),
+            floor,
+            f"{tools[name]} tools vs the floor's bare SDK server; {runs} runs each, alternating"
+            + ("; target <= 1.25x" if name == "default toolsets" else ""),
+        )
+        for name in servers
+        if name != "floor"
+    ]
+
+
+if __name__ == "__main__":
+    cli_main(main)
