@@ -14,8 +14,9 @@ import json
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -96,6 +97,25 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+@dataclass(frozen=True)
+class StreamedBody:
+    """A JSON request body written piece by piece, so that a large one (attachments) is never
+    held whole in memory. ``chunks()`` starts a fresh pass and yields exactly ``length`` bytes;
+    the length is sent as Content-Length (no chunked encoding, which some gateways refuse)."""
+
+    length: int
+    chunks: Callable[[], AsyncIterator[bytes]]
+
+
+def _content(body: Any) -> tuple[dict[str, str], Any]:
+    """Headers and content for a request body: None, a JSON value, or a :class:`StreamedBody`."""
+    if body is None:
+        return {}, None
+    if isinstance(body, StreamedBody):
+        return {"Content-Type": "application/json", "Content-Length": str(body.length)}, body.chunks()
+    return {"Content-Type": "application/json"}, _encode(body)
+
+
 class QuantClient:
     """Async client for the Quant AI API.
 
@@ -139,15 +159,12 @@ class QuantClient:
         ``settings.max_retries``; POST is retried only when the connection never opened,
         so nothing is ever created twice.
         """
-        headers = self._auth(token)
-        content = None
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            content = _encode(body)
+        auth = self._auth(token)
         attempt = 0
         while True:
+            body_headers, content = _content(body)  # afresh per attempt: a streamed body is read once
             try:
-                response = await self._http.request(method, path, params=params, content=content, headers=headers)
+                response = await self._http.request(method, path, params=params, content=content, headers=auth | body_headers)
                 if response.is_success:
                     return _decode_json(method, path, response)
                 error = QuantAPIError.from_response(method, path, response.status_code, response.content)
@@ -186,11 +203,10 @@ class QuantClient:
         Leaving the ``async with`` block (normally, by error or by cancellation) closes the
         upstream connection at once. Streams are never retried: a POST may have started work.
         """
-        headers = self._auth(token) | {"Accept": "text/event-stream", "Content-Type": "application/json"}
+        body_headers, content = _content(body)
+        headers = self._auth(token) | {"Accept": "text/event-stream"} | body_headers
         timeout = httpx.Timeout(self.settings.stream_timeout, connect=self.settings.connect_timeout, read=self.settings.timeout)
-        request = self._http.build_request(
-            method, path, content=_encode(body), headers=headers, timeout=timeout
-        )
+        request = self._http.build_request(method, path, content=content, headers=headers, timeout=timeout)
         try:
             response = await self._http.send(request, stream=True)
         except httpx.TimeoutException:
