@@ -149,7 +149,7 @@ class Readiness:
         self._last = (time.monotonic(), problem)
         return problem
 
-    async def __call__(self, request: Request) -> JSONResponse:
+    async def respond(self, request: Request) -> JSONResponse:
         problem = await self._problem()
         if problem:
             return JSONResponse({"status": "not ready", "reason": problem}, status_code=503)
@@ -195,7 +195,7 @@ def build_http_app(
                 await verifier.aclose()
 
     return Starlette(
-        routes=[Route("/healthz", healthz), Route("/readyz", readiness), Mount("/", app=mcp_app)],
+        routes=[Route("/healthz", healthz), Route("/readyz", readiness.respond), Mount("/", app=mcp_app)],
         lifespan=lifespan,
     )
 
