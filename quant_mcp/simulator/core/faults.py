@@ -42,7 +42,10 @@ class Fault:
         if self.mode not in FAULT_MODES:
             raise ValueError(f"mode must be one of {', '.join(FAULT_MODES)}")
         if self.path is not None:
-            re.compile(self.path)  # fail now, not on the first request
+            try:
+                re.compile(self.path)  # fail now, not on the first request
+            except re.error as exc:
+                raise ValueError(f"path is not a valid regular expression: {exc}") from exc
         if self.count is not None and self.count < 1:
             raise ValueError("count must be >= 1 (or None for every request)")
         if not 400 <= self.status <= 599:

@@ -17,6 +17,11 @@ from .faults import Fault, FaultQueue
 StoreT = TypeVar("StoreT")
 
 
+def timestamp(moment: datetime) -> str:
+    """RFC 3339 UTC with milliseconds, e.g. 2026-01-31T09:30:00.000Z: the API's date-time format."""
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 @dataclass
 class RequestRecord:
     """One API request as the simulator received it (never the Authorization header).

@@ -1,0 +1,87 @@
+"""`Simulator`: the simulator served by uvicorn inside the caller's event loop.
+
+It binds its own loopback socket (port 0 = an ephemeral port, known before the
+first request) and runs uvicorn as a task of an anyio task group, so a test or
+`quant-mcp serve --simulate` can start it, use `base_url`, and stop it on exit.
+It needs the asyncio backend (uvicorn is asyncio-only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Iterator
+from types import TracebackType
+
+import anyio
+import uvicorn
+from anyio.abc import TaskGroup
+
+from .app import create_app
+from .core.gateway import quiet_intentional_drops
+from .core.state import SimulatorState
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn without its signal handlers: the host program owns Ctrl-C, not the simulator."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class Simulator:
+    """Run the simulator for the duration of an `async with` block.
+
+    Pass a `state` to share it with the test, or `tokens`/`chunk_delay` to build one.
+    """
+
+    def __init__(
+        self,
+        state: SimulatorState | None = None,
+        tokens: dict[str, str | None] | None = None,
+        chunk_delay: float = 0.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.state = state if state is not None else SimulatorState(tokens=tokens, chunk_delay=chunk_delay)
+        self.host = host
+        self.port = port
+        self._server: _EmbeddedServer | None = None
+        self._task_group: TaskGroup | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def __aenter__(self) -> Simulator:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError:
+            sock.close()
+            raise
+        self.port = sock.getsockname()[1]
+        quiet_intentional_drops()
+        config = uvicorn.Config(
+            create_app(self.state),
+            lifespan="off",
+            log_config=None,  # leave the host program's logging alone
+            access_log=False,
+            timeout_graceful_shutdown=2,
+        )
+        self._server = _EmbeddedServer(config)
+        self._task_group = anyio.create_task_group()
+        await self._task_group.__aenter__()
+        self._task_group.start_soon(self._server.serve, [sock])
+        while not self._server.started:
+            await anyio.sleep(0.005)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> bool | None:
+        assert self._server is not None and self._task_group is not None
+        self._server.should_exit = True
+        return await self._task_group.__aexit__(exc_type, exc, traceback)

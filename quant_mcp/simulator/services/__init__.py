@@ -1,0 +1,1 @@
+"""Behaviour shared by several API groups (models, sessions, usage, chat turns, executions)."""

@@ -1,0 +1,267 @@
+"""One chat turn, as the v3, legacy and agent chat routes all perform it.
+
+A turn validates the conversation against the model (content blocks, media the
+model accepts), asks the simulated model for its reply, runs a built-in tool when
+the request lets the server do so, counts usage, and appends the turn to a
+session when one is named. The routes only shape the result (JSON, SSE, 202).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import quote
+
+from pydantic import Field
+
+from ..core.errors import ApiError, bad_request
+from ..core.requests import WireModel
+from ..core.sse import SseEvent
+from ..core.state import OrganisationData, SimulatorState
+from ..engine.catalog import ModelSpec
+from ..engine.chat import MEDIA_BLOCKS, ChatPrompt, ChatReply, ToolSpec, blocks_of, generate, text_deltas
+from ..engine.tools import BUILTIN_TOOLS
+from .models import require_model
+from .sessions import SessionStore
+from .tool_executions import ToolExecution, ToolExecutionStore
+from .usage import UsageLedger
+
+_MEDIA_FORMATS = {
+    "image": ("png", "jpeg", "gif", "webp"),
+    "video": ("mp4", "mov", "mkv", "webm"),
+    "document": ("pdf", "csv", "docx", "xlsx"),
+}
+_BLOCK_KINDS = ("text", *MEDIA_BLOCKS, "toolUse", "toolResult")
+
+
+class InputSchema(WireModel):
+    json_schema: dict[str, Any] = Field(default_factory=lambda: {"type": "object"}, validation_alias="json")
+
+
+class ToolSpecBody(WireModel):
+    name: str
+    input_schema: InputSchema = Field(default_factory=InputSchema)
+
+
+class ToolEntry(WireModel):
+    tool_spec: ToolSpecBody
+
+
+class ToolConfig(WireModel):
+    tools: list[ToolEntry] = Field(default_factory=list)
+    auto_execute: bool = False
+    allowed_tools: list[str] | None = None
+
+
+class ResponseFormat(WireModel):
+    type: Literal["json"] = "json"
+    json_schema: dict[str, Any] = Field(default_factory=lambda: {"type": "object"})
+
+
+class Message(WireModel):
+    role: Literal["user", "assistant", "system"]
+    content: Any  # a string or content blocks, checked by `check_content` for clearer errors
+
+
+class ChatRequest(WireModel):
+    """The body of v3 chat and chat/stream (and, with fewer fields used, legacy chat)."""
+
+    messages: list[Message] = Field(min_length=1)
+    model_id: str
+    temperature: float = Field(0.7, ge=0, le=2)
+    max_tokens: int = Field(4096, ge=1, le=65536)
+    top_p: float | None = Field(None, ge=0, le=1)
+    system_prompt: str | None = None
+    stop_sequences: list[str] = Field(default_factory=list, max_length=4)
+    response_format: ResponseFormat | None = None
+    tool_config: ToolConfig | None = None
+    session_id: str | None = None
+    is_async: bool = Field(False, validation_alias="async")
+    allowed_tools: list[str] | None = None
+
+    def server_tools(self) -> set[str]:
+        """Built-in tools the server may run itself (`autoExecute`, limited to the allowed tools)."""
+        if self.tool_config is None or not self.tool_config.auto_execute:
+            return set()
+        allowed = self.tool_config.allowed_tools or self.allowed_tools
+        if not allowed:
+            raise bad_request("toolConfig.allowedTools", "is required when toolConfig.autoExecute is true")
+        return set(allowed) & set(BUILTIN_TOOLS)
+
+    def prompt(self) -> ChatPrompt:
+        model = require_model(self.model_id, "chat")
+        messages = [
+            {"role": message.role, "content": check_content(message.content, model, f"messages[{index}].content")}
+            for index, message in enumerate(self.messages)
+        ]
+        tools = [ToolSpec(entry.tool_spec.name, entry.tool_spec.input_schema.json_schema) for entry in self.tool_config.tools] if self.tool_config else []
+        return ChatPrompt(
+            model=model,
+            messages=messages,
+            system_prompt=self.system_prompt,
+            max_tokens=self.max_tokens,
+            stop_sequences=self.stop_sequences,
+            response_schema=self.response_format.json_schema if self.response_format else None,
+            tools=tools,
+        )
+
+
+def check_content(content: Any, model: ModelSpec, field: str) -> Any:
+    """Content as sent, after checking every block's shape and that `model` accepts its media."""
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        raise bad_request(field, "must be a string or an array of content blocks")
+    for index, block in enumerate(content):
+        path = f"{field}[{index}]"
+        kinds = [kind for kind in _BLOCK_KINDS if isinstance(block, dict) and kind in block]
+        if not isinstance(block, dict) or len(kinds) != 1 or len(block) != 1:
+            raise bad_request(path, f"a content block must have exactly one of: {', '.join(_BLOCK_KINDS)}")
+        _check_block(kinds[0], block[kinds[0]], model, f"{path}.{kinds[0]}")
+    return content
+
+
+def _check_block(kind: str, value: Any, model: ModelSpec, path: str) -> None:
+    if kind == "text":
+        if not isinstance(value, str):
+            raise bad_request(path, "must be a string")
+        return
+    if not isinstance(value, dict):
+        raise bad_request(path, "must be an object")
+    if kind == "toolUse":
+        _require(value, path, toolUseId=str, name=str, input=dict)
+    elif kind == "toolResult":
+        _require(value, path, toolUseId=str, content=list)
+    else:
+        if kind not in model.media:
+            raise bad_request(path, f"model '{model.id}' does not accept {kind} content")
+        _require(value, path, format=str, source=dict, **({"name": str} if kind == "document" else {}))
+        if value["format"] not in _MEDIA_FORMATS[kind]:
+            raise bad_request(f"{path}.format", f"must be one of {', '.join(_MEDIA_FORMATS[kind])}")
+        _require(value["source"], f"{path}.source", bytes=str)
+        try:
+            base64.b64decode(value["source"]["bytes"], validate=True)
+        except binascii.Error as exc:
+            raise bad_request(f"{path}.source.bytes", "must be base64") from exc
+
+
+def _require(value: dict[str, Any], path: str, **types: type) -> None:
+    for name, expected in types.items():
+        if name not in value:
+            raise bad_request(f"{path}.{name}", "is required")
+        if not isinstance(value[name], expected):
+            raise bad_request(f"{path}.{name}", f"must be of type {'object' if expected is dict else expected.__name__}")
+
+
+@dataclass(frozen=True)
+class ChatTurn:
+    request_id: str
+    model_id: str
+    reply: ChatReply
+    session_id: str | None = None
+    execution: ToolExecution | None = None
+
+    def tool_use(self) -> dict[str, Any] | None:
+        call = self.reply.tool_call
+        if call is None:
+            return None
+        body: dict[str, Any] = {"toolUseId": call.tool_use_id, "name": call.name, "input": call.input}
+        if self.execution is not None:
+            body.update(executionId=self.execution.id, status=self.execution.status)
+            if self.execution.result is not None:
+                body["result"] = self.execution.result
+        return body
+
+    def message(self) -> dict[str, Any]:
+        """The assistant message: `{role, content, toolUse?}`."""
+        message: dict[str, Any] = {"role": "assistant", "content": self.reply.text}
+        tool_use = self.tool_use()
+        if tool_use is not None:
+            message["toolUse"] = tool_use
+        return message
+
+    def stream_events(self) -> list[SseEvent]:
+        """start, one content event per word, then done with usage, finish reason and the whole message."""
+        finish = self.reply.finish_reason
+        return [
+            SseEvent("start", {"requestId": self.request_id, "model": self.model_id, "streaming": True}),
+            *(SseEvent("content", {"delta": delta, "complete": False}) for delta in text_deltas(self.reply.text)),
+            SseEvent(
+                "done",
+                {"complete": True, "usage": self.reply.usage(), "stopReason": finish, "finishReason": finish, "response": self.message()},
+            ),
+        ]
+
+
+def run_chat(
+    state: SimulatorState,
+    organisation: OrganisationData,
+    prompt: ChatPrompt,
+    *,
+    session_id: str | None = None,
+    server_tools: set[str] | frozenset[str] = frozenset(),
+) -> ChatTurn:
+    """Perform one chat turn: reply, optional tool run, usage, session history."""
+    now = state.now()
+    session = organisation.get(SessionStore).get(session_id, now) if session_id else None
+    reply = generate(prompt)
+    execution = None
+    if reply.tool_call is not None and reply.tool_call.name in server_tools:
+        tool = BUILTIN_TOOLS[reply.tool_call.name]
+        execution = organisation.get(ToolExecutionStore).run(tool, reply.tool_call.input, now)
+    organisation.get(UsageLedger).record(now, prompt.model.id, reply.total_tokens)
+    turn = ChatTurn(f"req-{uuid.uuid4().hex[:20]}", prompt.model.id, reply, session_id, execution)
+    if session is not None:
+        session.messages += [prompt.messages[-1], {"role": "assistant", "content": reply.text}]
+        session.total_tokens += reply.total_tokens
+        session.model = prompt.model.id
+        session.touch(now)
+    return turn
+
+
+@dataclass(frozen=True)
+class DurableExecution:
+    """An `async: true` chat: the simulator answers at once, so it is complete when first polled."""
+
+    turn: ChatTurn
+    created_at: datetime
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "requestId": self.turn.request_id,
+            "executionArn": f"arn:aws:lambda:us-east-1:000000000000:function:quant-ai-simulator:{self.turn.request_id}",
+            "status": "complete",
+            "awsStatus": "SUCCEEDED",
+            "result": {
+                "response": {"role": "assistant", "content": self.turn.reply.text},
+                "usage": self.turn.reply.usage(),
+                "toolExecutions": [self.turn.execution.detail()] if self.turn.execution else [],
+            },
+        }
+
+
+class DurableExecutionStore:
+    def __init__(self) -> None:
+        self._executions: dict[str, DurableExecution] = {}
+
+    def queue(self, turn: ChatTurn, now: datetime) -> dict[str, Any]:
+        """Remember the turn and answer the documented 202 body `{requestId, pollUrl, status, ...}`."""
+        self._executions[turn.request_id] = DurableExecution(turn, now)
+        body: dict[str, Any] = {
+            "requestId": turn.request_id,
+            "pollUrl": f"/ai/chat/executions/{quote(turn.request_id, safe='')}",
+            "status": "queued",
+            "message": "Chat execution queued; poll pollUrl for the result",
+        }
+        if turn.session_id:
+            body["sessionId"] = turn.session_id
+        return body
+
+    def get(self, identifier: str) -> DurableExecution:
+        if identifier not in self._executions:
+            raise ApiError(404, f"Execution '{identifier}' not found")
+        return self._executions[identifier]
