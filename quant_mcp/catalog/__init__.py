@@ -2,11 +2,30 @@
 
 Each module describes one API group. ``OPERATIONS`` is the whole catalog in a stable order;
 the server filters it (toolsets, read-only, single tools) and turns each entry into a tool.
+Operations of the reference that are not tools are listed, with reasons, in ``exclusions``.
 """
 
 from __future__ import annotations
 
-from quant_mcp.catalog import config, inference, models, sessions, usage
+from quant_mcp.catalog import (
+    agents,
+    ai_search,
+    ai_tools,
+    config,
+    custom_tools,
+    files,
+    filter_policies,
+    governance,
+    inference,
+    models,
+    orchestrations,
+    sessions,
+    skills,
+    slack_bots,
+    tasks,
+    usage,
+    vector_db,
+)
 from quant_mcp.catalog.base import Operation, Toolset
 
 OPERATIONS: list[Operation] = [
@@ -15,6 +34,18 @@ OPERATIONS: list[Operation] = [
     *models.OPERATIONS,
     *usage.OPERATIONS,
     *config.OPERATIONS,
+    *agents.OPERATIONS,
+    *ai_tools.OPERATIONS,
+    *custom_tools.OPERATIONS,
+    *vector_db.OPERATIONS,
+    *files.OPERATIONS,
+    *orchestrations.OPERATIONS,
+    *skills.OPERATIONS,
+    *slack_bots.OPERATIONS,
+    *tasks.OPERATIONS,
+    *governance.OPERATIONS,
+    *filter_policies.OPERATIONS,
+    *ai_search.OPERATIONS,
 ]
 
 OPERATIONS_BY_NAME: dict[str, Operation] = {op.name: op for op in OPERATIONS}

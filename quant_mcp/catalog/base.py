@@ -53,6 +53,27 @@ class Toolset(StrEnum):
     AI_SEARCH = "ai_search"
 
 
+TOOLSET_DESCRIPTIONS: dict[Toolset, str] = {
+    Toolset.SESSIONS: "Server-side chat sessions: create, read, append to, extend and delete conversation histories.",
+    Toolset.INFERENCE: "Chat completions (buffered and streamed, multimodal, tools), embeddings, image generation, durable executions.",
+    Toolset.MODELS: "The foundation models the organisation can use, with capabilities, limits and prices.",
+    Toolset.USAGE: "AI usage: the organisation's requests and tokens per month, and the caller's own spend and quota.",
+    Toolset.CONFIG: "The organisation's AI configuration: enabled models and chat defaults.",
+    Toolset.AGENTS: "Stored AI agents (prompt, model, tools, collections): manage them, chat with them, overlay global agents.",
+    Toolset.TOOLS: "Built-in AI tools (weather, calculator, web search, image generation) and their async executions.",
+    Toolset.CUSTOM_TOOLS: "Custom tools backed by your own edge functions: register, read, delete.",
+    Toolset.VECTOR_DB: "Vector collections for retrieval: create collections, add and delete documents, semantic search.",
+    Toolset.FILES: "File storage for AI workloads: upload (inline or presigned), read metadata and download URLs, delete.",
+    Toolset.ORCHESTRATIONS: "Durable batch orchestrations that run an agent or tool over many items: create, control, inspect.",
+    Toolset.SKILLS: "Agent skills (instructions agents can load): create inline, import from GitHub or skills.sh, sync, delete.",
+    Toolset.SLACK_BOTS: "Slack bots backed by Quant agents: manage bots and search the connected workspace.",
+    Toolset.TASKS: "Task lists for agents: tasks with status, progress and dependencies.",
+    Toolset.GOVERNANCE: "AI governance: model policy, mandatory guardrails and filters, spend limits and spend summary.",
+    Toolset.FILTER_POLICIES: "Content filter policies (word and regex rules that block or redact input and output).",
+    Toolset.AI_SEARCH: "AI Search for a project: index pages (crawl or push), semantic search, RAG chat, settings and usage.",
+}
+
+
 class _Query:
     """Marker: this argument is sent as a query parameter."""
 
@@ -100,10 +121,33 @@ class ToolArguments(ArgModelBase):
         return {"arguments": self}
 
 
+class NoArguments(ToolArguments):
+    """Arguments of an operation that takes nothing but the organisation."""
+
+
 class ApiResult(BaseModel):
     """Base of result models: fields the API adds later pass through untouched."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_camel)
+
+
+class Confirmation(ApiResult):
+    """The API's usual answer to a delete or a state change."""
+
+    success: bool | None = None
+    message: str | None = None
+
+
+class UndocumentedResult(ApiResult):
+    """A free-form JSON object, passed through as the API sent it.
+
+    Used where the reference marks the success body unknown (``x-schema-unknown``): no
+    published client documents its fields, so inventing a schema would only mislead. Tool
+    descriptions using it end with :data:`UNDOCUMENTED`.
+    """
+
+
+UNDOCUMENTED = " The API documents no schema for this answer, so the result is its JSON object, passed through as received."
 
 
 Shape = Callable[[Any], Any]

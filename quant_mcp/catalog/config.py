@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 
-from quant_mcp.catalog.base import LEGACY, V3, ApiResult, Operation, PathId, Route, Toolset, ToolArguments
-
-
-class GetConfigArguments(ToolArguments):
-    pass
+from quant_mcp.catalog.base import LEGACY, V3, ApiResult, NoArguments, Operation, PathId, Route, Toolset, ToolArguments
 
 
 class UpdateConfigArguments(ToolArguments):
@@ -40,7 +36,7 @@ OPERATIONS = [
         ),
         route=Route("GET", V3 + "/config"),
         legacy_route=Route("GET", LEGACY + "/config"),
-        arguments=GetConfigArguments,
+        arguments=NoArguments,
         result=AIConfig,
         read_only=True,
         idempotent=True,

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from quant_mcp.catalog.base import LEGACY, QUERY, V3, ApiResult, Operation, PathId, Route, Toolset, ToolArguments, WireModel
+from quant_mcp.catalog.base import LEGACY, QUERY, V3, ApiResult, Confirmation, Operation, PathId, Route, Toolset, ToolArguments, WireModel
 
 SESSION_URI = "quant://sessions/{sessionId}"
 
@@ -136,10 +136,6 @@ class SessionExtended(ApiResult):
     message: str | None = None
 
 
-class Deleted(ApiResult):
-    message: str | None = None
-
-
 def _session_list(data: Any) -> dict[str, Any]:
     sessions = data if isinstance(data, list) else (data or {}).get("sessions", [])
     return {"sessions": sessions, "count": len(sessions)}
@@ -248,7 +244,7 @@ OPERATIONS = [
         route=Route("DELETE", V3 + "/sessions/{sessionId}"),
         legacy_route=Route("DELETE", LEGACY + "/sessions/{sessionId}"),
         arguments=SessionArguments,
-        result=Deleted,
+        result=Confirmation,
         destructive=True,
         idempotent=True,
         changes=SESSION_URI,
