@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
+from pydantic import SecretStr
 from mcp.server import MCPServer, NotificationOptions
 from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
@@ -76,7 +77,7 @@ def build_server(
                 effective = settings.model_copy(
                     update={
                         "base_url": sim.base_url,
-                        "api_token": settings.api_token or DEMO_TOKEN,
+                        "api_token": settings.api_token or SecretStr(DEMO_TOKEN),
                         "organization": settings.organization or DEMO_ORGANISATION,
                     }
                 )

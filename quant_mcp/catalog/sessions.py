@@ -240,7 +240,10 @@ OPERATIONS = [
         name="delete_session",
         toolset=Toolset.SESSIONS,
         title="Delete chat session",
-        description="Delete a chat session and its whole history, permanently.",
+        description=(
+            "Delete a chat session and its whole conversation history, permanently; it cannot be undone. "
+            "Use it when a conversation is finished and should not be kept. Returns a confirmation message."
+        ),
         route=Route("DELETE", V3 + "/sessions/{sessionId}"),
         legacy_route=Route("DELETE", LEGACY + "/sessions/{sessionId}"),
         arguments=SessionArguments,
