@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -19,7 +19,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools.base import Tool
 from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, ContentBlock, TextContent, ToolAnnotations
 from pydantic import BaseModel, ValidationError
 
 from quant_mcp.catalog.base import QUERY, Operation, Route, ToolArguments
@@ -184,14 +184,17 @@ def check_result(op: Operation, data: Any) -> dict[str, Any]:
     return result.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def render(op: Operation, structured: dict[str, Any], notes: list[str] | None = None) -> CallToolResult:
-    """Structured content plus a readable text: a summary line, any notes, then the JSON."""
+def render(
+    op: Operation, structured: dict[str, Any], notes: list[str] | None = None, media: Sequence[ContentBlock] = ()
+) -> CallToolResult:
+    """Structured content plus a readable text (a summary line, any notes, then the JSON), followed
+    by any media blocks (images) the operation returns."""
     summary = op.summary(structured) if op.summary else ""
     data = json.dumps(structured, ensure_ascii=False, separators=(",", ":"))
     if len(data) > MAX_TEXT_CHARS:
         data = data[:MAX_TEXT_CHARS] + f"... [truncated; {len(data)} characters in all, see structuredContent]"
     text = "\n".join(part for part in [summary, *(notes or []), data] if part)
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
+    return CallToolResult(content=[TextContent(type="text", text=text), *media], structured_content=structured)
 
 
 async def run_operation(op: Operation, arguments: ToolArguments, ctx: Context) -> CallToolResult:
@@ -201,12 +204,15 @@ async def run_operation(op: Operation, arguments: ToolArguments, ctx: Context) -
         data = await runner(invocation)
     except QuantAPIError as exc:
         raise ToolError(str(exc)) from None
+    media: Sequence[ContentBlock] = ()
+    if op.media is not None:
+        data, media = op.media(data)
     structured = check_result(op, data)
     if op.changes:
         from quant_mcp.resources import announce_change
 
         await announce_change(ctx, op, structured, arguments)
-    return render(op, structured)
+    return render(op, structured, media=media)
 
 
 def annotations_for(op: Operation) -> ToolAnnotations:

@@ -23,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 if TYPE_CHECKING:
+    from mcp.types import ContentBlock
+
     from quant_mcp.tools import Invocation
 
 V3 = "/api/v3/organizations/{organisation}/ai"
@@ -189,6 +191,8 @@ class Operation:
     summary: Callable[[Mapping[str, Any]], str] | None = None  # one readable line about the result
     changes: str | None = None  # resource URI template whose contents this tool changes
     operation_ids: tuple[str, ...] = field(default=())  # reference operationIds this tool serves
+    # Binary media (images) moved out of the answer into MCP content blocks: (answer without them, blocks).
+    media: Callable[[Mapping[str, Any]], tuple[Mapping[str, Any], list[ContentBlock]]] | None = None
 
     def route_for(self, family: Literal["v3", "legacy"]) -> Route:
         if family == "legacy" and self.legacy_route is not None:
