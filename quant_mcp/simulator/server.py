@@ -55,7 +55,9 @@ class Simulator:
         return f"http://{self.host}:{self.port}"
 
     async def __aenter__(self) -> Simulator:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP matters: asyncio only disables Nagle (TCP_NODELAY) on accepted
+        # sockets whose proto says TCP, and with Nagle on every answer waits ~40 ms for an ACK.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self.host, self.port))
