@@ -1,9 +1,17 @@
 """Resources: read-only views over catalog operations, plus change notifications.
 
-``quant://sessions`` is the session list and ``quant://sessions/{sessionId}`` one session with
-its whole conversation, both read through the same operations (and credentials) as the
-``list_sessions`` / ``get_session`` tools. When a tool changes a session the server announces
-it to clients of both protocol eras.
+Each resource is read through the same operation (and credentials) as the matching tool:
+
+* ``quant://sessions`` / ``quant://sessions/{sessionId}``: list_sessions / get_session
+* ``quant://models`` / ``quant://models/{modelId}``: list_models / get_model
+* ``quant://usage/{month}``: get_usage_stats for a YYYY-MM month
+* ``quant://agents`` / ``quant://agents/{agentId}``: list_agents / get_agent
+* ``quant://vector-collections`` / ``quant://vector-collections/{collectionId}``:
+  list_vector_collections / get_vector_collection
+
+Template variables complete from the live lists (and ``month`` from the calendar). When a
+tool changes a session, agent or collection, the server announces it to clients of both
+protocol eras.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
+from datetime import date
 from typing import Any
 
 from mcp.server import MCPServer
@@ -22,14 +31,18 @@ from mcp.types import Completion, CompletionArgument, CompletionContext, PromptR
 from pydantic import ValidationError
 
 from quant_mcp.catalog import OPERATIONS_BY_NAME
+from quant_mcp.catalog.agents import AGENT_URI, AGENTS_URI
 from quant_mcp.catalog.base import Operation, ToolArguments
+from quant_mcp.catalog.models import MODEL_URI, MODELS_URI
+from quant_mcp.catalog.sessions import SESSION_URI, SESSIONS_URI
+from quant_mcp.catalog.usage import USAGE_URI
+from quant_mcp.catalog.vector_db import COLLECTION_URI, COLLECTIONS_URI
 from quant_mcp.client import QuantAPIError
 from quant_mcp.tools import check_result, resolve, send
 
 log = logging.getLogger("quant_mcp.resources")
 
-SESSIONS_URI = "quant://sessions"
-SESSION_TEMPLATE = "quant://sessions/{sessionId}"
+MIME_JSON = "application/json"
 
 _current_request: ContextVar[ServerRequestContext[Any, Any] | None] = ContextVar("quant_request", default=None)
 
@@ -67,28 +80,102 @@ async def read_operation(name: str, arguments: Mapping[str, Any], ctx: Context) 
         raise ResourceError(str(exc)) from None
 
 
-def register_session_resources(server: MCPServer) -> None:
+async def _json(name: str, arguments: Mapping[str, Any], ctx: Context) -> str:
+    return json.dumps(await read_operation(name, arguments, ctx), indent=2)
+
+
+def register_resources(server: MCPServer) -> None:
+    """Every resource and template above, and the one completion handler for all of them."""
+
     @server.resource(
         SESSIONS_URI,
         name="sessions",
         title="Chat sessions",
+        mime_type=MIME_JSON,
         description="The organisation's active chat sessions (id, title, model, timestamps), as JSON.",
-        mime_type="application/json",
     )
     async def sessions() -> str:
-        result = await read_operation("list_sessions", {}, current_context(server))
-        return json.dumps(result, indent=2)
+        return await _json("list_sessions", {}, current_context(server))
 
     @server.resource(
-        SESSION_TEMPLATE,
+        SESSION_URI,
         name="session",
         title="Chat session",
+        mime_type=MIME_JSON,
         description="One chat session with its whole conversation, as JSON.",
-        mime_type="application/json",
     )
-    async def session(sessionId: str, ctx: Context) -> str:  # noqa: N803 - the URI variable's name
-        result = await read_operation("get_session", {"sessionId": sessionId}, ctx)
-        return json.dumps(result, indent=2)
+    async def session(sessionId: str, ctx: Context) -> str:  # noqa: N803 - URI variables keep their wire names
+        return await _json("get_session", {"sessionId": sessionId}, ctx)
+
+    @server.resource(
+        MODELS_URI,
+        name="models",
+        title="Models",
+        mime_type=MIME_JSON,
+        description="The foundation models the organisation can use, with their capabilities, as JSON.",
+    )
+    async def models() -> str:
+        return await _json("list_models", {}, current_context(server))
+
+    @server.resource(
+        MODEL_URI,
+        name="model",
+        title="Model",
+        mime_type=MIME_JSON,
+        description="One model's limits, capabilities and prices, as JSON.",
+    )
+    async def model(modelId: str, ctx: Context) -> str:  # noqa: N803
+        return await _json("get_model", {"modelId": modelId}, ctx)
+
+    @server.resource(
+        USAGE_URI,
+        name="usage",
+        title="AI usage for a month",
+        mime_type=MIME_JSON,
+        description="The organisation's AI requests and tokens in one month (YYYY-MM), in all and per model, as JSON.",
+    )
+    async def usage(month: str, ctx: Context) -> str:
+        return await _json("get_usage_stats", {"month": month}, ctx)
+
+    @server.resource(
+        AGENTS_URI,
+        name="agents",
+        title="Agents",
+        mime_type=MIME_JSON,
+        description="The organisation's agents and the global agents it can use, as JSON.",
+    )
+    async def agents() -> str:
+        return await _json("list_agents", {}, current_context(server))
+
+    @server.resource(
+        AGENT_URI,
+        name="agent",
+        title="Agent",
+        mime_type=MIME_JSON,
+        description="One agent's full definition (prompt, model, tools, collections, skills), as JSON.",
+    )
+    async def agent(agentId: str, ctx: Context) -> str:  # noqa: N803
+        return await _json("get_agent", {"agentId": agentId}, ctx)
+
+    @server.resource(
+        COLLECTIONS_URI,
+        name="vector-collections",
+        title="Vector collections",
+        mime_type=MIME_JSON,
+        description="The organisation's vector collections with their embedding models and document counts, as JSON.",
+    )
+    async def collections() -> str:
+        return await _json("list_vector_collections", {}, current_context(server))
+
+    @server.resource(
+        COLLECTION_URI,
+        name="vector-collection",
+        title="Vector collection",
+        mime_type=MIME_JSON,
+        description="One vector collection's settings and document count, as JSON.",
+    )
+    async def collection(collectionId: str, ctx: Context) -> str:  # noqa: N803
+        return await _json("get_vector_collection", {"collectionId": collectionId}, ctx)
 
     @server.completion()
     async def complete(
@@ -99,20 +186,45 @@ def register_session_resources(server: MCPServer) -> None:
         completer = COMPLETERS.get(argument.name)
         if completer is None:
             return None
-        values = await completer(current_context(server), argument.value)
+        values = await completer(current_context(server))
         matches = [value for value in values if value.startswith(argument.value)]
         return Completion(values=matches[:100], total=len(matches), has_more=len(matches) > 100)
 
 
-async def _session_ids(ctx: Context, prefix: str) -> list[str]:
-    try:
-        result = await read_operation("list_sessions", {"limit": 100}, ctx)
-    except ResourceError:
-        return []
-    return [s["id"] for s in result["sessions"] if s.get("id")]
+Completer = Callable[[Context], Awaitable[list[str]]]
 
 
-COMPLETERS: dict[str, Callable[[Context, str], Awaitable[list[str]]]] = {"sessionId": _session_ids}
+def _ids_from(operation: str, items: str, key: str, arguments: Mapping[str, Any] | None = None) -> Completer:
+    """A completer offering the ``key`` of every item a list operation returns (none when it fails)."""
+
+    async def complete(ctx: Context) -> list[str]:
+        try:
+            result = await read_operation(operation, arguments or {}, ctx)
+        except ResourceError:
+            return []
+        return [str(item[key]) for item in result.get(items) or [] if item.get(key)]
+
+    return complete
+
+
+async def _recent_months(ctx: Context) -> list[str]:
+    """This month and the eleven before it, newest first: the months usage is worth asking about."""
+    year, month = date.today().year, date.today().month
+    months = []
+    for _ in range(12):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months
+
+
+# Keyed by argument name, so resource templates and prompts that use a name share its completer.
+COMPLETERS: dict[str, Completer] = {
+    "sessionId": _ids_from("list_sessions", "sessions", "id", {"limit": 100}),
+    "modelId": _ids_from("list_models", "models", "id"),
+    "agentId": _ids_from("list_agents", "agents", "agentId"),
+    "collectionId": _ids_from("list_vector_collections", "collections", "collectionId"),
+    "month": _recent_months,
+}
 
 
 async def announce_change(ctx: Context, op: Operation, result: Mapping[str, Any], arguments: ToolArguments) -> None:

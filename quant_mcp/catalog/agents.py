@@ -13,6 +13,9 @@ from pydantic import Field, StringConstraints
 
 from quant_mcp.catalog.base import QUERY, V3, ApiResult, Confirmation, Operation, PathId, Route, Toolset, ToolArguments
 
+AGENTS_URI = "quant://agents"
+AGENT_URI = "quant://agents/{agentId}"
+
 AgentId = Annotated[PathId, Field(description="Agent id: a UUID for organisation agents, a slug for global agents (list_agents).")]
 GuardrailPreset = Literal["official", "official-sensitive", "protected"]
 Text = Annotated[str, StringConstraints(min_length=1)]
@@ -202,7 +205,7 @@ OPERATIONS = [
         read_only=True,
         idempotent=True,
         operation_ids=("listAIAgents",),
-        summary=lambda r: f"{len(r['agents'])} agent(s): " + ", ".join(str(a.get("name")) for a in r["agents"]),
+        summary=lambda r: f"{len(r['agents'])} agent(s)" + "".join(f"; {a.get('name')} ({a.get('agentId')})" for a in r["agents"][:20]),
     ),
     Operation(
         name="create_agent",
@@ -216,6 +219,7 @@ OPERATIONS = [
         route=Route("POST", V3 + "/agents"),
         arguments=CreateAgentArguments,
         result=AgentSaved,
+        changes=AGENT_URI,
         operation_ids=("createAIAgent",),
         summary=lambda r: f"Created agent {(r.get('agent') or {}).get('agentId')}",
     ),
@@ -244,6 +248,7 @@ OPERATIONS = [
         arguments=UpdateAgentArguments,
         result=AgentSaved,
         idempotent=True,
+        changes=AGENT_URI,
         operation_ids=("updateAIAgent",),
         summary=lambda r: r.get("message") or "Agent updated",
     ),
@@ -257,6 +262,7 @@ OPERATIONS = [
         result=Confirmation,
         destructive=True,
         idempotent=True,
+        changes=AGENT_URI,
         operation_ids=("deleteAIAgent",),
         summary=lambda r: r.get("message") or "Agent deleted",
     ),

@@ -14,6 +14,7 @@ from pydantic import Field, StringConstraints
 
 from quant_mcp.catalog.base import LEGACY, QUERY, V3, ApiResult, Confirmation, Operation, PathId, Route, Toolset, ToolArguments, WireModel
 
+SESSIONS_URI = "quant://sessions"
 SESSION_URI = "quant://sessions/{sessionId}"
 
 SessionId = Annotated[PathId, Field(description="Session id, as returned by create_session or list_sessions.")]

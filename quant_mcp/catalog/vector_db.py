@@ -27,6 +27,7 @@ from quant_mcp.catalog.base import (
     WireModel,
 )
 
+COLLECTIONS_URI = "quant://vector-collections"
 COLLECTION_URI = "quant://vector-collections/{collectionId}"
 
 CollectionId = Annotated[PathId, Field(description="Collection id (a UUID), from list_vector_collections or create_vector_collection.")]
@@ -197,7 +198,7 @@ OPERATIONS = [
         read_only=True,
         idempotent=True,
         operation_ids=("listVectorCollections",),
-        summary=lambda r: f"{len(r['collections'])} collection(s): " + ", ".join(str(c.get("name")) for c in r["collections"]),
+        summary=lambda r: f"{len(r['collections'])} collection(s)" + "".join(f"; {c.get('name')} ({c.get('collectionId')})" for c in r["collections"][:20]),
     ),
     Operation(
         name="create_vector_collection",

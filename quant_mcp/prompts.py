@@ -1,0 +1,85 @@
+"""Prompts for common Quant AI workflows, offered to the user by MCP clients (e.g. as slash commands).
+
+Each prompt fetches what it needs through the catalog's read operations (with the caller's
+credentials) and embeds it, so the model starts with the material in hand rather than a
+list of tools to call first:
+
+* ``continue_session``: a stored conversation, and the message to continue it with
+* ``summarise_session``: a stored conversation, to summarise
+* ``answer_from_collection``: the passages of a vector collection that best match a question
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.prompts.base import Message, UserMessage
+from mcp.types import EmbeddedResource, TextResourceContents
+
+from quant_mcp.catalog.sessions import SESSION_URI
+from quant_mcp.resources import MIME_JSON, read_operation
+
+SUMMARY_STYLES = {
+    "brief": "in three to five bullet points",
+    "detailed": "section by section: the goal, what was decided, open questions and next steps",
+}
+
+
+async def _session(session_id: str, ctx: Context) -> UserMessage:
+    """The session as an embedded resource, exactly as ``quant://sessions/{id}`` reads."""
+    session = await read_operation("get_session", {"sessionId": session_id}, ctx)
+    return UserMessage(
+        EmbeddedResource(
+            type="resource",
+            resource=TextResourceContents(
+                uri=SESSION_URI.format(sessionId=session_id), mime_type=MIME_JSON, text=json.dumps(session, indent=2)
+            ),
+        )
+    )
+
+
+def _passage(number: int, match: dict[str, Any]) -> str:
+    metadata = match.get("metadata") or {}
+    source = ", ".join(str(metadata[key]) for key in ("title", "source_url", "section") if metadata.get(key))
+    score = match.get("similarity", match.get("score"))
+    heading = f"[{number}]" + (f" {source}" if source else "") + (f" (similarity {score:.2f})" if isinstance(score, float) else "")
+    return f"{heading}\n{match.get('content', '')}"
+
+
+def register_prompts(server: MCPServer) -> None:
+    @server.prompt(name="continue_session", title="Continue a chat session")
+    async def continue_session(sessionId: str, message: str, ctx: Context) -> list[Message]:  # noqa: N803 - argument names match the tools'
+        """Continue a stored Quant AI chat session with a new message, keeping the history in the session."""
+        return [
+            await _session(sessionId, ctx),
+            UserMessage(
+                f"Above is the stored Quant AI chat session {sessionId}. Continue it with this message:\n\n{message}\n\n"
+                f"Send it with the chat_in_session tool and sessionId {sessionId!r}, so that both the message and "
+                "the answer are stored in the session, then show me the answer."
+            ),
+        ]
+
+    @server.prompt(name="summarise_session", title="Summarise a chat session")
+    async def summarise_session(sessionId: str, ctx: Context, style: Literal["brief", "detailed"] = "brief") -> list[Message]:  # noqa: N803
+        """Summarise a stored Quant AI chat session (style: brief or detailed)."""
+        return [
+            await _session(sessionId, ctx),
+            UserMessage(f"Summarise the conversation above {SUMMARY_STYLES[style]}. Quote the user's own words where they matter."),
+        ]
+
+    @server.prompt(name="answer_from_collection", title="Answer from a vector collection")
+    async def answer_from_collection(collectionId: str, question: str, ctx: Context) -> list[Message]:  # noqa: N803
+        """Answer a question from the documents of a vector collection, citing the passages used."""
+        found = await read_operation("query_vector_collection", {"collectionId": collectionId, "query": question}, ctx)
+        passages = "\n\n".join(_passage(number, match) for number, match in enumerate(found["results"], start=1))
+        return [
+            UserMessage(
+                f"Answer this question using only the passages below, from vector collection {collectionId}. "
+                "Cite the passages you use as [n]. If they do not contain the answer, say so instead of guessing; "
+                "query_vector_collection can search again with other words.\n\n"
+                f"Question: {question}\n\nPassages:\n\n{passages or '(no passage matched the question)'}"
+            )
+        ]
