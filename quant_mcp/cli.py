@@ -102,11 +102,18 @@ def _load_settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
     from quant_mcp.config import Settings
 
+    from quant_mcp.server import SelectionError, select_operations
+
     try:
-        return Settings(**_settings_overrides(args))
+        settings = Settings(**_settings_overrides(args))
     except ValidationError as exc:
         errors = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False))
         raise SystemExit(f"quant-mcp: invalid configuration: {errors}") from None
+    try:
+        select_operations(settings)  # unknown toolset or tool names stop here, with the valid ones listed
+    except SelectionError as exc:
+        raise SystemExit(f"quant-mcp: {exc}") from None
+    return settings
 
 
 def _serve(args: argparse.Namespace) -> int:
