@@ -3,6 +3,10 @@
 A message's ``content`` is a string or a list of blocks; each block has exactly one key:
 ``text``, ``image``, ``video``, ``document`` (media carry base64 ``source.bytes``), or the
 tool blocks ``toolUse`` / ``toolResult``. The whole request may carry at most 25 MB.
+
+Two more blocks are sources an agent can produce more easily than base64: ``file`` (a local
+path) and ``resource`` (an MCP embedded resource). They never reach the API as such:
+``quant_mcp.attachments`` turns them into image, video or document blocks (or text).
 """
 
 from __future__ import annotations
@@ -10,23 +14,25 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, StringConstraints, Tag, field_validator
+from pydantic import AfterValidator, Discriminator, Field, StringConstraints, Tag, model_validator
 
 from quant_mcp.catalog.base import WireModel
 
-MAX_PAYLOAD_BYTES = 25 * 1024 * 1024
+MAX_PAYLOAD_BYTES = 25 * 1024 * 1024  # the whole request, as sent (media travel base64-encoded)
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 
 
-class MediaSource(WireModel):
-    bytes: str = Field(description="The file's bytes, base64-encoded (standard alphabet, padded).")
+def _check_base64(value: str) -> str:
+    if len(value) % 4 or not _BASE64.fullmatch(value):
+        raise ValueError("is not valid base64 (standard alphabet, padded, length a multiple of 4)")
+    return value
 
-    @field_validator("bytes")
-    @classmethod
-    def _is_base64(cls, value: str) -> str:
-        if len(value) % 4 or not _BASE64.fullmatch(value):
-            raise ValueError("source.bytes is not valid base64 (standard alphabet, length a multiple of 4)")
-        return value
+
+Base64 = Annotated[str, AfterValidator(_check_base64)]
+
+
+class MediaSource(WireModel):
+    bytes: Base64 = Field(description="The file's bytes, base64-encoded (standard alphabet, padded).")
 
 
 class TextBlock(WireModel):
@@ -63,6 +69,48 @@ class DocumentBlock(WireModel):
     document: DocumentSpec = Field(description="A document (pdf, csv, docx, xlsx). Nova Lite and Pro accept documents.")
 
 
+class FileSpec(WireModel):
+    path: Annotated[str, StringConstraints(min_length=1, max_length=4096)] = Field(
+        description="Absolute path (or file:// URI) of a file on the machine running this server."
+    )
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        None, description="Name shown to the model for a document (default: the file's name)."
+    )
+
+
+class FileBlock(WireModel):
+    file: FileSpec = Field(
+        description=(
+            "A local file to attach (stdio servers): png/jpeg/gif/webp images, mp4/mov/mkv/webm video, "
+            "pdf/csv/docx/xlsx documents, told apart by their content. Only files inside the client's MCP "
+            "roots or QUANT_ALLOWED_DIRS can be read."
+        )
+    )
+
+
+class ResourceContents(WireModel):
+    uri: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+    mime_type: str | None = None
+    blob: Base64 | None = Field(None, description="Binary contents, base64-encoded.")
+    text: str | None = Field(None, description="Text contents.")
+
+    @model_validator(mode="after")
+    def _one_payload(self) -> ResourceContents:
+        if (self.blob is None) == (self.text is None):
+            raise ValueError("an embedded resource carries exactly one of `blob` and `text`")
+        return self
+
+
+class ResourceBlock(WireModel):
+    resource: ResourceContents = Field(
+        description=(
+            "An MCP embedded resource, as another tool returned it. A blob is attached like a file "
+            "(format told from its content); text is passed to the model as text (CSV as a document)."
+        )
+    )
+    type: Literal["resource"] | None = Field(None, description="Optional, as in MCP's EmbeddedResource.")
+
+
 class ToolUseSpec(WireModel):
     tool_use_id: str
     name: str
@@ -83,9 +131,11 @@ class ToolResultBlock(WireModel):
 
 
 def _block_kind(value: Any) -> str | None:
-    """A block is told apart by its one key, so a bad block gets the errors of its own kind only."""
+    """A block is told apart by its one key, so a bad block gets the errors of its own kind only.
+    An MCP-style block (``{"type": "resource", "resource": ...}``) is told by its ``type``."""
     if isinstance(value, dict):
-        return next(iter(value), None)
+        kind = value.get("type")
+        return kind if isinstance(kind, str) and kind in value else next(iter(value), None)
     return next(iter(type(value).model_fields), None) if isinstance(value, WireModel) else None
 
 
@@ -95,12 +145,13 @@ def _tag(model: type[WireModel]) -> Any:
 
 
 ContentBlock = Annotated[
-    _tag(TextBlock) | _tag(ImageBlock) | _tag(VideoBlock) | _tag(DocumentBlock) | _tag(ToolUseBlock) | _tag(ToolResultBlock),
+    _tag(TextBlock) | _tag(ImageBlock) | _tag(VideoBlock) | _tag(DocumentBlock) | _tag(FileBlock) | _tag(ResourceBlock)
+    | _tag(ToolUseBlock) | _tag(ToolResultBlock),
     Discriminator(_block_kind, custom_error_type="unknown_block", custom_error_message=(
-        "each content block needs exactly one of the keys text, image, video, document, toolUse, toolResult"
+        "each content block needs exactly one of the keys text, image, video, document, file, resource, "
+        "toolUse, toolResult"
     )),
 ]
-MEDIA_BLOCKS = (ImageBlock, VideoBlock, DocumentBlock)
 Content = Annotated[
     Annotated[str, Tag("string")] | Annotated[list[ContentBlock], Tag("blocks")],
     Discriminator(lambda v: "string" if isinstance(v, str) else "blocks"),
@@ -114,24 +165,20 @@ class ChatMessage(WireModel):
     )
 
 
-def media_kinds(messages: list[ChatMessage]) -> set[str]:
-    """The media block kinds ("image", "video", "document") a conversation carries."""
-    kinds: set[str] = set()
-    for message in messages:
-        if isinstance(message.content, list):
-            for block in message.content:
-                if isinstance(block, MEDIA_BLOCKS):
-                    kinds.add(next(iter(type(block).model_fields)))
-    return kinds
+MediaKind = Literal["image", "video", "document"]
+ALL_MEDIA: frozenset[MediaKind] = frozenset({"image", "video", "document"})
+
+# The media each model family takes (the reference's "Media limits", with Nova Micro text-only
+# as AWS documents it). A model not listed here is left to the API to judge.
+MEDIA_BY_MODEL_FAMILY: dict[str, frozenset[MediaKind]] = {
+    "amazon.nova-lite": ALL_MEDIA,
+    "amazon.nova-pro": ALL_MEDIA,
+    "amazon.nova-micro": frozenset(),
+    "anthropic.claude": frozenset({"image"}),
+}
 
 
-def payload_size(messages: list[ChatMessage]) -> int:
-    """Decoded size in bytes of every media block (base64 is 4 characters per 3 bytes)."""
-    total = 0
-    for message in messages:
-        if isinstance(message.content, list):
-            for block in message.content:
-                if isinstance(block, MEDIA_BLOCKS):
-                    spec = next(iter(block.__dict__.values()))
-                    total += len(spec.source.bytes) * 3 // 4
-    return total
+def accepted_media(model_id: str) -> frozenset[MediaKind] | None:
+    """The media kinds a model accepts, or None when this server does not know the model.
+    Families match anywhere in the id, so cross-region ids (``us.amazon.nova-pro-v1:0``) count."""
+    return next((kinds for family, kinds in MEDIA_BY_MODEL_FAMILY.items() if family in model_id), None)

@@ -1,14 +1,25 @@
-"""Inference: buffered and streamed chat completions (text and multimodal, tools, JSON output)."""
+"""Inference: chat (buffered, streamed, in a session, durable), embeddings and image generation.
+
+The chat tools take multimodal content: the API's blocks plus local files and MCP embedded
+resources, which ``quant_mcp.attachments`` checks and streams into the request (their
+runners live in ``quant_mcp.flows``). ``generate_image`` returns its pictures as MCP image
+content.
+"""
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote
 
-from pydantic import Field, StringConstraints, model_validator
+from mcp.types import ImageContent
+from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
+from quant_mcp import attachments, flows
 from quant_mcp.catalog.base import LEGACY, V3, ApiResult, Operation, PathId, Route, Toolset, ToolArguments, WireModel
-from quant_mcp.catalog.content import MAX_PAYLOAD_BYTES, ChatMessage, payload_size
-from quant_mcp.flows import relay_chat_stream
+from quant_mcp.catalog.content import Base64, ChatMessage, Content
+from quant_mcp.catalog.sessions import SESSION_URI, SessionId
 
 ModelId = Annotated[PathId, Field(description="Model id from list_models, e.g. 'amazon.nova-lite-v1:0'.")]
 
@@ -44,16 +55,21 @@ class Guardrails(WireModel):
     trace: Literal["enabled", "disabled"] | None = None
 
 
-class ChatArguments(ToolArguments):
-    messages: list[ChatMessage] = Field(
-        min_length=1, max_length=1000, description="The conversation, oldest first; the last is usually the user's new turn."
-    )
-    model_id: ModelId
+class GenerationOptions(ToolArguments):
+    """Sampling options shared by the chat tools."""
+
     system_prompt: str | None = Field(None, description="System prompt for this call.")
     temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature, 0-2 (default 0.7).")
     max_tokens: int | None = Field(None, ge=1, le=65536, description="Most tokens to generate, 1-65536 (default 4096).")
     top_p: float | None = Field(None, ge=0, le=1, description="Nucleus sampling, 0-1.")
     stop_sequences: list[str] | None = Field(None, max_length=4, description="Up to 4 strings that end the answer.")
+
+
+class ChatArguments(GenerationOptions):
+    messages: list[ChatMessage] = Field(
+        min_length=1, max_length=1000, description="The conversation, oldest first; the last is usually the user's new turn."
+    )
+    model_id: ModelId
     response_format: ResponseFormat | None = Field(None, description="Ask for JSON that follows a JSON Schema.")
     tool_config: ToolConfig | None = Field(None, description="Function calling: tools the model may request.")
     session_id: PathId | None = Field(None, description="Continue a stored session (v3 routes); omit for a stateless call.")
@@ -61,15 +77,13 @@ class ChatArguments(ToolArguments):
     guardrails: Guardrails | None = Field(None, description="Bedrock guardrail to apply (v3 routes).")
     long_context: bool | None = Field(None, description="Use the 1M-token context route (v3 routes).")
 
-    @model_validator(mode="after")
-    def _payload_limit(self) -> ChatArguments:
-        size = payload_size(self.messages)
-        if size > MAX_PAYLOAD_BYTES:
-            raise ValueError(
-                f"the attachments total {size / 1_048_576:.1f} MB; Quant AI accepts at most 25 MB per request. "
-                "Send fewer or smaller files."
-            )
-        return self
+
+class ChatInSessionArguments(GenerationOptions):
+    session_id: SessionId
+    message: Content = Field(
+        description="Your new turn: a string, or content blocks (text, image, video, document, file, resource)."
+    )
+    model_id: ModelId | None = Field(None, description="Model for this turn; default: the session's own model.")
 
 
 LEGACY_CHAT_FIELDS = frozenset(
@@ -122,13 +136,278 @@ def chat_summary(result: dict[str, Any]) -> str:
     return str(response.get("content") or "")
 
 
-CHAT_DESCRIPTION = (
-    "Ask a Quant AI model for a chat completion and wait for the whole answer. Pass the conversation "
-    "as `messages` (oldest first) and a `modelId` from list_models. Content may be a string or a list of "
-    "blocks: text, and for models that accept them image/video/document blocks with base64 bytes "
-    "(25 MB per request in all). Give `toolConfig` for function calling (the answer then carries "
-    "`response.toolUse`) or `responseFormat` for JSON output. Returns the answer text, finish reason "
-    "and token usage. Does not store anything in a session; use chat_in_session for that."
+
+class ChatInSessionResult(ChatStreamResult):
+    appended: bool = Field(description="True when both turns and the token usage were saved to the session.")
+    warning: str | None = Field(None, description="Set when the answer could not be saved; says how to save it.")
+    total_messages: int | None = Field(None, description="Messages in the session after the append.")
+    total_tokens: int | None = Field(None, description="The session's token total after the append.")
+
+
+def session_chat_summary(result: dict[str, Any]) -> str:
+    warning = f"WARNING: {result['warning']}\n" if result.get("warning") else ""
+    return warning + chat_summary(result)
+
+
+class ChatExecutionQueued(ApiResult):
+    request_id: str = Field(description="Pass it to get_durable_execution_status.")
+    poll_url: str | None = None
+    status: str | None = Field(None, description="queued")
+    session_id: str | None = None
+    message: str | None = None
+
+
+def _async_chat_body(arguments: ToolArguments) -> dict[str, Any]:
+    return {**arguments.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"organisation"}), "async": True}
+
+
+# ----------------------------------------------------------------------------- durable executions
+
+
+def _decode_once(value: Any) -> Any:
+    """Accept an identifier as it appears in a pollUrl (percent-encoded) as well as raw."""
+    return unquote(value) if isinstance(value, str) and "%" in value else value
+
+
+ExecutionIdentifier = Annotated[
+    str,
+    BeforeValidator(_decode_once),
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@~+/=-]*$", max_length=2048),
+    Field(description="The requestId from start_chat_execution (or the last segment of its pollUrl), or an execution ARN."),
+]
+
+
+class ExecutionArguments(ToolArguments):
+    identifier: ExecutionIdentifier
+
+
+class PendingTool(ApiResult):
+    name: str | None = None
+    tool_use_id: str | None = None
+    input: dict[str, Any] | None = None
+
+
+class ExecutionStatus(ApiResult):
+    request_id: str | None = None
+    execution_arn: str | None = None
+    status: str | None = Field(None, description="pending | running | waiting_callback | complete | failed")
+    aws_status: str | None = None
+    callback_id: str | None = Field(None, description="With waiting_callback: pass it to submit_tool_callback.")
+    pending_tools: list[PendingTool] | None = Field(None, description="With waiting_callback: the tools you must run.")
+    result: dict[str, Any] | None = Field(None, description="With complete: {response: {role, content}, usage, toolExecutions}.")
+    error: dict[str, Any] | None = Field(None, description="With failed: {ErrorMessage, ErrorType}.")
+
+
+def _execution_summary(result: dict[str, Any]) -> str:
+    status = result.get("status")
+    line = f"Execution {result.get('requestId')} is {status}"
+    if status == "waiting_callback":
+        return line + ": run pendingTools, then call submit_tool_callback with callbackId and their results."
+    if status == "complete":
+        return line + ": " + str(((result.get("result") or {}).get("response") or {}).get("content") or "")
+    if status == "failed":
+        return line + ": " + str((result.get("error") or {}).get("ErrorMessage") or "")
+    return line + "; poll again in a few seconds (back off to 30 s)."
+
+
+class ToolOutcome(WireModel):
+    tool_use_id: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    result: dict[str, Any] = Field(description="What the tool returned, as a JSON object.")
+
+
+class ToolCallbackArguments(ToolArguments):
+    callback_id: Annotated[str, StringConstraints(min_length=1, max_length=4096)] = Field(
+        description="callbackId from get_durable_execution_status (status waiting_callback); each works once."
+    )
+    tool_results: list[ToolOutcome] = Field(min_length=1, max_length=100, description="One result per pending tool.")
+
+
+class CallbackAccepted(ApiResult):
+    success: bool | None = None
+    message: str | None = None
+    callback_id: str | None = None
+
+
+# ----------------------------------------------------------------------------- embeddings
+
+EmbeddingText = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
+
+
+class EmbeddingsArguments(ToolArguments):
+    input: EmbeddingText | Annotated[list[EmbeddingText], Field(min_length=1, max_length=100)] = Field(
+        description="One text, or a list of up to 100 texts to embed in one call."
+    )
+    model_id: ModelId | None = Field(None, description="Embedding model (default amazon.titan-embed-text-v2:0).")
+    dimensions: Literal[256, 512, 1024, 8192] | None = Field(None, description="Vector length (default 1024).")
+    normalize: bool | None = Field(None, description="Scale vectors to unit length (default true).")
+
+
+class EmbeddingUsage(ApiResult):
+    input_tokens: int | None = None
+    total_tokens: int | None = None
+
+
+class Embeddings(ApiResult):
+    embeddings: list[float] | list[list[float]] = Field(
+        description="One vector for a text input, a list of vectors (in input order) for a list input."
+    )
+    model: str
+    dimension: int = Field(description="Length of each vector.")
+    usage: EmbeddingUsage
+
+
+def _embeddings_summary(result: dict[str, Any]) -> str:
+    vectors = result["embeddings"]
+    count = len(vectors) if vectors and isinstance(vectors[0], list) else 1
+    return f"{count} vector(s) of {result['dimension']} dimensions from {result['model']}"
+
+
+# ----------------------------------------------------------------------------- image generation
+
+
+class TextToImageParams(WireModel):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=1024)] = Field(description="What to draw.")
+    negative_text: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = Field(
+        None, description="What to keep out of the picture."
+    )
+    style: Literal[
+        "3D_ANIMATED_FAMILY_FILM", "DESIGN_SKETCH", "FLAT_VECTOR_ILLUSTRATION", "GRAPHIC_NOVEL_ILLUSTRATION",
+        "MAXIMALISM", "MIDCENTURY_RETRO", "PHOTOREALISM", "SOFT_DIGITAL_PAINTING",
+    ] | None = None
+    condition_image: Base64 | None = Field(None, description="Base64 image whose layout guides the result.")
+    control_mode: Literal["CANNY_EDGE", "SEGMENTATION"] | None = None
+    control_strength: float | None = Field(None, ge=0, le=1)
+
+
+class ColorGuidedGenerationParams(WireModel):
+    colors: list[Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]] = Field(
+        min_length=1, max_length=10, description="1-10 colours as #RRGGBB."
+    )
+    text: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    negative_text: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
+    reference_image: Base64 | None = None
+
+
+class ImageVariationParams(WireModel):
+    images: list[Base64] = Field(min_length=1, max_length=5, description="1-5 base64 images to vary.")
+    similarity_strength: float | None = Field(None, ge=0.2, le=1)
+    text: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
+    negative_text: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
+
+
+class InPaintingParams(WireModel):
+    image: Base64
+    mask_image: Base64 | None = Field(None, description="Black = the area to repaint; or give maskPrompt.")
+    mask_prompt: str | None = Field(None, description="Words naming the area to repaint.")
+    text: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
+    negative_text: str | None = None
+
+
+class OutPaintingParams(WireModel):
+    image: Base64
+    mask_image: Base64 | None = None
+    mask_prompt: str | None = None
+    out_painting_mode: Literal["PRECISE", "DEFAULT"] | None = None
+    text: str | None = None
+    negative_text: str | None = None
+
+
+class BackgroundRemovalParams(WireModel):
+    image: Base64
+
+
+class ImageGenerationConfig(WireModel):
+    width: int | None = Field(None, ge=320, le=4096, description="Pixels (default 1024).")
+    height: int | None = Field(None, ge=320, le=4096, description="Pixels (default 1024).")
+    quality: Literal["standard", "premium"] | None = None
+    cfg_scale: float | None = Field(None, ge=1.1, le=10, description="How closely to follow the text, 1.1-10 (6.5).")
+    seed: int | None = Field(None, ge=0, le=2147483646)
+    number_of_images: int | None = Field(None, ge=1, le=5, description="1-5 (default 1).")
+
+
+TASK_PARAMETERS = {
+    "TEXT_IMAGE": "text_to_image_params",
+    "COLOR_GUIDED_GENERATION": "color_guided_generation_params",
+    "IMAGE_VARIATION": "image_variation_params",
+    "INPAINTING": "in_painting_params",
+    "OUTPAINTING": "out_painting_params",
+    "BACKGROUND_REMOVAL": "background_removal_params",
+    "VIRTUAL_TRY_ON": "virtual_try_on_params",
+}
+
+
+class GenerateImageArguments(ToolArguments):
+    task_type: Literal[
+        "TEXT_IMAGE", "COLOR_GUIDED_GENERATION", "IMAGE_VARIATION", "INPAINTING", "OUTPAINTING", "BACKGROUND_REMOVAL",
+        "VIRTUAL_TRY_ON",
+    ] = Field("TEXT_IMAGE", description="The Nova Canvas task; fill the matching *Params object.")
+    text_to_image_params: TextToImageParams | None = None
+    color_guided_generation_params: ColorGuidedGenerationParams | None = None
+    image_variation_params: ImageVariationParams | None = None
+    in_painting_params: InPaintingParams | None = None
+    out_painting_params: OutPaintingParams | None = None
+    background_removal_params: BackgroundRemovalParams | None = None
+    virtual_try_on_params: dict[str, Any] | None = Field(None, description="Parameters of VIRTUAL_TRY_ON, as Nova Canvas takes them.")
+    image_generation_config: ImageGenerationConfig | None = None
+    model_id: ModelId | None = Field(None, description="Image model (default amazon.nova-canvas-v1:0).")
+    region: Literal["us-east-1", "ap-northeast-1", "eu-west-1"] | None = Field(
+        None, description="Where Nova Canvas runs (default us-east-1)."
+    )
+
+    @model_validator(mode="after")
+    def _one_task(self) -> GenerateImageArguments:
+        wanted = TASK_PARAMETERS[self.task_type]
+        given = [name for name in TASK_PARAMETERS.values() if getattr(self, name) is not None]
+        alias = type(self).model_fields[wanted].alias
+        if given != [wanted]:
+            raise ValueError(f"taskType {self.task_type} takes exactly one parameters object, `{alias}`")
+        return self
+
+
+class ImageInfo(ApiResult):
+    index: int = Field(description="Position of the image among the result's image content blocks.")
+    mime_type: str
+    size_bytes: int
+
+
+class GeneratedImages(ApiResult):
+    images: list[ImageInfo] = Field(description="One entry per image returned as image content, in order.")
+    count: int
+    mask_image: ImageInfo | None = Field(None, description="The mask the model used, returned as the last image block.")
+    error: str | None = Field(None, description="Set when moderation blocked some of the images.")
+
+
+def images_as_content(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[ImageContent]]:
+    """Move the base64 images (raw or data URLs) out of the answer into MCP image content."""
+    pictures = [*(data.get("images") or []), *([data["maskImage"]] if data.get("maskImage") else [])]
+    blocks, infos = [], []
+    for index, picture in enumerate(pictures):
+        declared, _, encoded = picture.rpartition(",") if picture.startswith("data:") else ("", "", picture)
+        found = attachments.detect_format(base64.b64decode(encoded[:64] + "=" * (-len(encoded[:64]) % 4)))
+        mime = f"image/{found[1]}" if found and found[0] == "image" else declared[5:].split(";")[0] or "image/png"
+        blocks.append(ImageContent(type="image", data=encoded, mime_type=mime))
+        infos.append({"index": index, "mimeType": mime, "sizeBytes": len(encoded) * 3 // 4 - encoded[-2:].count("=")})
+    rest = {key: value for key, value in data.items() if key not in ("images", "maskImage")}
+    images = infos[: len(data.get("images") or [])]
+    mask = infos[len(images) :]
+    return {**rest, "images": images, "count": len(images), **({"maskImage": mask[0]} if mask else {})}, blocks
+
+
+def _images_summary(result: dict[str, Any]) -> str:
+    kinds = sorted({image["mimeType"] for image in result["images"]})
+    line = f"Generated {result['count']} image(s) ({', '.join(kinds) or 'none'}), returned as image content."
+    return line + (f" The API said: {result['error']}" if result.get("error") else "")
+
+
+# ----------------------------------------------------------------------------- operations
+
+CONTENT_HELP = (
+    "Content may be a string or a list of blocks: text; image/video/document blocks with base64 bytes; "
+    '{"file": {"path": "/abs/path"}} for a local file (stdio; only inside the client\'s MCP roots or '
+    "QUANT_ALLOWED_DIRS; the format is detected from the content); or an MCP embedded resource "
+    '({"type": "resource", "resource": {uri, mimeType, blob|text}}). Media are for models that accept '
+    "them (Nova Lite/Pro: images, video, documents; Claude: images; Nova Micro: text only), 25 MB per "
+    "request in all, counted base64-encoded."
 )
 
 OPERATIONS = [
@@ -136,11 +415,18 @@ OPERATIONS = [
         name="chat",
         toolset=Toolset.INFERENCE,
         title="Chat completion",
-        description=CHAT_DESCRIPTION,
+        description=(
+            "Ask a Quant AI model for a chat completion and wait for the whole answer. Pass the conversation "
+            "as `messages` (oldest first) and a `modelId` from list_models. " + CONTENT_HELP + " Give "
+            "`toolConfig` for function calling (the answer then carries `response.toolUse`) or `responseFormat` "
+            "for JSON output. Returns the answer text, finish reason and token usage. Stores nothing; use "
+            "chat_in_session to continue a stored conversation."
+        ),
         route=Route("POST", V3 + "/chat"),
         legacy_route=Route("POST", LEGACY + "/chat", fields=LEGACY_CHAT_FIELDS, response=_legacy_chat),
         arguments=ChatArguments,
         result=ChatResult,
+        runner=flows.run_chat,
         operation_ids=("chatInference", "legacyChatInference"),
         summary=chat_summary,
     ),
@@ -152,14 +438,119 @@ OPERATIONS = [
             "Like chat, but the answer streams: when your call carries a progress token, each new piece of "
             "text arrives as a progress notification (its message is the new text) while the model is "
             "still writing. The result carries the whole text, finish/stop reason, usage and any tool-use "
-            "requests. Prefer it for long answers; arguments are the same as chat's."
+            "requests; if the stream breaks, the error still carries the text received. Prefer it for long "
+            "answers; arguments are the same as chat's."
         ),
         route=Route("POST", V3 + "/chat/stream"),
         legacy_route=Route("POST", LEGACY + "/chat/stream", fields=LEGACY_CHAT_FIELDS),
         arguments=ChatArguments,
         result=ChatStreamResult,
-        runner=relay_chat_stream,
+        runner=flows.relay_chat_stream,
         operation_ids=("chatInferenceStream", "legacyChatInferenceStream"),
         summary=chat_summary,
+    ),
+    Operation(
+        name="chat_in_session",
+        toolset=Toolset.INFERENCE,
+        title="Chat in a session",
+        description=(
+            "Continue a stored conversation in one call: reads the session's history, asks the model with "
+            "that history plus your `message` (streamed like chat_stream, using the session's model unless "
+            "you give `modelId`), then appends your message and the answer, with the token usage, to the "
+            "session. If the model call fails nothing is appended; if only the append fails you still get "
+            "the answer, with a `warning`. Attachments go to the model; the session keeps a note of them. "
+            + CONTENT_HELP
+        ),
+        route=Route("POST", V3 + "/chat/stream"),
+        legacy_route=Route("POST", LEGACY + "/chat/stream"),
+        arguments=ChatInSessionArguments,
+        result=ChatInSessionResult,
+        runner=flows.chat_in_session,
+        changes=SESSION_URI,
+        summary=session_chat_summary,
+    ),
+    Operation(
+        name="start_chat_execution",
+        toolset=Toolset.INFERENCE,
+        title="Start a durable chat execution",
+        description=(
+            "Start a chat that runs in the background (a durable execution) and return at once with its "
+            "`requestId`. Use it for slow turns, or when the model may need tools you run yourself; then "
+            "poll get_durable_execution_status (every few seconds, backing off to 30 s). Arguments are the "
+            "same as chat's (v3 routes only)."
+        ),
+        route=Route("POST", V3 + "/chat", body=_async_chat_body),
+        arguments=ChatArguments,
+        result=ChatExecutionQueued,
+        runner=flows.run_chat,
+        summary=lambda r: f"Queued {r.get('requestId')}: poll get_durable_execution_status with it.",
+    ),
+    Operation(
+        name="get_durable_execution_status",
+        toolset=Toolset.INFERENCE,
+        title="Get durable chat execution status",
+        description=(
+            "Poll a durable (async) chat execution by the `requestId` start_chat_execution returned. Status "
+            "is pending, running, waiting_callback (run `pendingTools` yourself, then submit_tool_callback "
+            "with `callbackId`), complete (`result` holds the answer and usage) or failed (`error`)."
+        ),
+        route=Route("GET", V3 + "/chat/executions/{identifier}"),
+        arguments=ExecutionArguments,
+        result=ExecutionStatus,
+        read_only=True,
+        idempotent=True,
+        operation_ids=("getDurableExecutionStatus",),
+        summary=_execution_summary,
+    ),
+    Operation(
+        name="submit_tool_callback",
+        toolset=Toolset.INFERENCE,
+        title="Submit tool results to a durable execution",
+        description=(
+            "Resume a durable chat execution that is waiting_callback: send the result of each pending tool "
+            "(`toolUseId` from pendingTools, `result` as a JSON object) with the execution's `callbackId`. "
+            "A callbackId works once; poll get_durable_execution_status afterwards for the answer."
+        ),
+        route=Route("POST", V3 + "/chat/callback"),
+        arguments=ToolCallbackArguments,
+        result=CallbackAccepted,
+        operation_ids=("submitToolCallback",),
+        summary=lambda r: r.get("message") or ("Callback accepted" if r.get("success") else "Callback sent"),
+    ),
+    Operation(
+        name="create_embeddings",
+        toolset=Toolset.INFERENCE,
+        title="Create text embeddings",
+        description=(
+            "Turn text into embedding vectors for semantic search, clustering or similarity. Pass `input` as "
+            "one string (one vector back) or a list of up to 100 strings (a list of vectors, in order). "
+            "Defaults: amazon.titan-embed-text-v2:0, 1024 dimensions (256, 512, 1024 or 8192), normalised."
+        ),
+        route=Route("POST", V3 + "/embeddings"),
+        arguments=EmbeddingsArguments,
+        result=Embeddings,
+        read_only=True,
+        idempotent=True,
+        operation_ids=("embeddings",),
+        summary=_embeddings_summary,
+    ),
+    Operation(
+        name="generate_image",
+        toolset=Toolset.INFERENCE,
+        title="Generate an image",
+        description=(
+            "Create or edit images with Amazon Nova Canvas. For a new picture give `textToImageParams.text` "
+            "(taskType TEXT_IMAGE, the default); other tasks (COLOR_GUIDED_GENERATION, IMAGE_VARIATION, "
+            "INPAINTING, OUTPAINTING, BACKGROUND_REMOVAL, VIRTUAL_TRY_ON) take their own *Params object with "
+            "base64 input images. `imageGenerationConfig` sets size, quality, seed and numberOfImages (1-5). "
+            "The images come back as image content; the structured result lists their types and sizes. "
+            "May take a minute or more."
+        ),
+        route=Route("POST", V3 + "/image-generation"),
+        arguments=GenerateImageArguments,
+        result=GeneratedImages,
+        operation_ids=("imageGeneration",),
+        summary=_images_summary,
+        media=images_as_content,
     ),
 ]
