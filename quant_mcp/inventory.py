@@ -1,4 +1,4 @@
-"""The tool table: every catalog tool, its toolset, route and annotations (``quant-mcp tools``)."""
+"""The tool table: every catalog tool, its toolset, whether it is on by default, route and annotations (``quant-mcp tools``)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,11 @@ def print_tool_table(settings: Settings, *, markdown: bool = False) -> int:
         print("  ".join(c.upper().ljust(widths[c]) for c in columns))
         for row in rows:
             print("  ".join(row[c].ljust(widths[c]) for c in columns))
-    enabled = sum(1 for r in rows if r["enabled"])
-    print(f"\n{len(rows)} tools in all, {enabled} enabled with this configuration.")
+    counts = {column: sum(1 for row in rows if row[column]) for column in ("default", "enabled")}
+    read_only = sum(1 for row in rows if row["annotations"].startswith("read-only"))
+    print(
+        f"\n{len(rows)} tools in all: {counts['default']} on by default, {read_only} read-only; "
+        f"{counts['enabled']} enabled with this configuration"
+        + (" (enable_toolset adds them on request)." if settings.dynamic_toolsets else ".")
+    )
     return 0
