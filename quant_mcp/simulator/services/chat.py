@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -213,7 +214,7 @@ def run_chat(
     if reply.tool_call is not None and reply.tool_call.name in server_tools:
         tool = BUILTIN_TOOLS[reply.tool_call.name]
         execution = organisation.get(ToolExecutionStore).run(tool, reply.tool_call.input, now)
-    organisation.get(UsageLedger).record(now, prompt.model.id, reply.total_tokens)
+    organisation.get(UsageLedger).record(now, prompt.model.id, reply.total_tokens, reply.cost_cents)
     turn = ChatTurn(f"req-{uuid.uuid4().hex[:20]}", prompt.model.id, reply, session_id, execution)
     if session is not None:
         session.messages += [prompt.messages[-1], {"role": "assistant", "content": reply.text}]
@@ -223,22 +224,39 @@ def run_chat(
     return turn
 
 
-@dataclass(frozen=True)
+@dataclass
 class DurableExecution:
-    """An `async: true` chat: the simulator answers at once, so it is complete when first polled."""
+    """An `async: true` chat. The simulator answers at once, so a poll finds it complete,
+    unless the model asked for a tool that the client must run (a `toolConfig` tool the
+    server did not execute): then it is `waiting_callback` with a single-use `callbackId`
+    until `POST chat/callback` brings the tool results (`resume`), and complete after that.
+    """
 
     turn: ChatTurn
     created_at: datetime
+    callback_id: str | None = None  # set while waiting for the client's tool results
+    follow_up: ChatTurn | None = None  # the model's answer to those results
+
+    def resume(self, follow_up: ChatTurn) -> None:
+        self.callback_id, self.follow_up = None, follow_up
 
     def status(self) -> dict[str, Any]:
-        return {
+        ids = {
             "requestId": self.turn.request_id,
             "executionArn": f"arn:aws:lambda:us-east-1:000000000000:function:quant-ai-simulator:{self.turn.request_id}",
+        }
+        call = self.turn.reply.tool_call
+        if self.callback_id is not None and call is not None:
+            pending = [{"toolUseId": call.tool_use_id, "name": call.name, "input": call.input}]
+            return {**ids, "status": "waiting_callback", "awsStatus": "RUNNING", "callbackId": self.callback_id, "pendingTools": pending}
+        final = self.follow_up or self.turn
+        return {
+            **ids,
             "status": "complete",
             "awsStatus": "SUCCEEDED",
             "result": {
-                "response": {"role": "assistant", "content": self.turn.reply.text},
-                "usage": self.turn.reply.usage(),
+                "response": {"role": "assistant", "content": final.reply.text},
+                "usage": final.reply.usage(),
                 "toolExecutions": [self.turn.execution.detail()] if self.turn.execution else [],
             },
         }
@@ -250,7 +268,9 @@ class DurableExecutionStore:
 
     def queue(self, turn: ChatTurn, now: datetime) -> dict[str, Any]:
         """Remember the turn and answer the documented 202 body `{requestId, pollUrl, status, ...}`."""
-        self._executions[turn.request_id] = DurableExecution(turn, now)
+        waits = turn.reply.tool_call is not None and turn.execution is None
+        callback_id = secrets.token_urlsafe(24) if waits else None
+        self._executions[turn.request_id] = DurableExecution(turn, now, callback_id)
         body: dict[str, Any] = {
             "requestId": turn.request_id,
             "pollUrl": f"/ai/chat/executions/{quote(turn.request_id, safe='')}",
@@ -265,3 +285,10 @@ class DurableExecutionStore:
         if identifier not in self._executions:
             raise ApiError(404, f"Execution '{identifier}' not found")
         return self._executions[identifier]
+
+    def waiting_for(self, callback_id: str) -> DurableExecution:
+        """The execution waiting on `callback_id`; 404 once that callback has been used."""
+        found = next((e for e in self._executions.values() if e.callback_id == callback_id), None)
+        if found is None:
+            raise ApiError(404, "Callback not found or already used", callbackId=callback_id)
+        return found
