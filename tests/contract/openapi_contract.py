@@ -66,13 +66,14 @@ class Operation:
 @cache
 def load_spec() -> dict[str, Any]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml parses the 340 kB document 10x faster
-    spec: dict[str, Any] = yaml.load(SPEC_PATH.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
+    spec: dict[str, Any] = yaml.load(SPEC_PATH.read_text(encoding="utf-8"), Loader=loader)
     return spec
 
 
 @cache
-def _registry() -> Registry:
-    return Registry().with_resource(SPEC_URI, Resource.from_contents(load_spec(), default_specification=DRAFT202012))
+def _registry() -> Registry[Any]:
+    registry: Registry[Any] = Registry().with_resource(SPEC_URI, Resource.from_contents(load_spec(), default_specification=DRAFT202012))
+    return registry
 
 
 def _escape(token: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from time import perf_counter
 from typing import Any
 
@@ -75,5 +76,5 @@ async def test_the_first_event_reaches_the_client_before_the_last_is_written(cli
     written = state.requests[-1].stream_chunk_times
     assert len(written) == len(received) > 5
     assert received[0] < written[-1] - 0.2  # the client had event 1 long before the server wrote the last
-    gaps = [later - earlier for earlier, later in zip(written, written[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in pairwise(written)]
     assert min(gaps) >= 0.045

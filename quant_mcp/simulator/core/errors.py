@@ -6,6 +6,7 @@ every refusal a client sees is machine-readable.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -36,7 +37,7 @@ def error_body(status: int, message: str, **extra: Any) -> dict[str, Any]:
     return {key: value for key, value in body.items() if value is not None}
 
 
-def error_response(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+def error_response(status: int, message: str, headers: Mapping[str, str] | None = None, **extra: Any) -> JSONResponse:
     return JSONResponse(error_body(status, message, **extra), status_code=status, headers=headers)
 
 

@@ -202,6 +202,11 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
+def _content_type(start: Message) -> bytes:
+    content_type: bytes = dict(start.get("headers", [])).get(b"content-type", b"")
+    return content_type
+
+
 def _recording(send: Send, record: RequestRecord) -> Send:
     """A `send` that logs the status and the time each SSE chunk is written."""
     streaming = False
@@ -210,8 +215,7 @@ def _recording(send: Send, record: RequestRecord) -> Send:
         nonlocal streaming
         if message["type"] == "http.response.start":
             record.status = message["status"]
-            content_type = dict(message.get("headers", [])).get(b"content-type", b"")
-            streaming = content_type.startswith(b"text/event-stream")
+            streaming = _content_type(message).startswith(b"text/event-stream")
         elif message["type"] == "http.response.body" and streaming and message.get("body"):
             record.stream_chunk_times.append(perf_counter())
         await send(message)
@@ -244,8 +248,7 @@ def _malforming_json(send: Send) -> Send:
     async def malforming_send(message: Message) -> None:
         nonlocal start
         if message["type"] == "http.response.start":
-            headers = dict(message.get("headers", []))
-            if not headers.get(b"content-type", b"").startswith(b"application/json"):
+            if not _content_type(message).startswith(b"application/json"):
                 await send(message)
                 return
             start = message

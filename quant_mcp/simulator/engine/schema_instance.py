@@ -45,7 +45,7 @@ class _Builder:
         if "allOf" in schema:
             return self.build(_merge_all_of(schema, [self._deref(part) for part in schema["allOf"]]), depth + 1)
         for keyword in ("oneOf", "anyOf"):
-            if keyword in schema and schema[keyword]:
+            if schema.get(keyword):
                 return self.build({**_without(schema, keyword), **self._deref(schema[keyword][0])}, depth + 1)
         if "const" in schema:
             return schema["const"]
@@ -122,7 +122,7 @@ def _number(schema: dict[str, Any], integer: bool) -> int | float:
             candidates += [anchor, anchor + 0.5, anchor - 0.5]
 
     def fits(value: float) -> bool:
-        return (
+        return bool(
             value >= schema.get("minimum", -math.inf)
             and value <= schema.get("maximum", math.inf)
             and value > schema.get("exclusiveMinimum", -math.inf)

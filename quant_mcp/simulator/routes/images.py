@@ -50,7 +50,7 @@ class ImageGenerationRequest(WireModel):
     task_type: TaskType
     model_id: str = DEFAULT_IMAGE_MODEL
     text_to_image_params: TextToImageParams | None = None
-    image_generation_config: ImageGenerationConfig = Field(default_factory=ImageGenerationConfig)
+    image_generation_config: ImageGenerationConfig | None = None
     region: Literal["us-east-1", "ap-northeast-1", "eu-west-1"] = "us-east-1"
 
     def task_parameters(self) -> dict[str, Any]:
@@ -68,7 +68,7 @@ class ImageGenerationRequest(WireModel):
 async def image_generation(request: Request) -> Response:
     body = await parse_body(request, ImageGenerationRequest)
     require_model(body.model_id, "image")
-    config = body.image_generation_config
+    config = body.image_generation_config or ImageGenerationConfig.model_validate({})
     key = json.dumps([body.task_type, body.task_parameters(), config.seed], sort_keys=True)
     images = [
         base64.b64encode(png_image(f"{key}#{index}", config.width, config.height)).decode()

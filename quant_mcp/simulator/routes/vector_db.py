@@ -48,7 +48,7 @@ class DocumentMetadata(WireModel):
 class UploadDocument(WireModel):
     content: str = Field(min_length=1)
     key: str | None = Field(None, max_length=512)
-    metadata: DocumentMetadata = Field(default_factory=DocumentMetadata)
+    metadata: DocumentMetadata | None = None
 
 
 class UploadDocuments(WireModel):
@@ -176,7 +176,7 @@ async def upload_documents(request: Request) -> Response:
     for document in body.documents:
         if document.key is not None:  # re-uploading a key replaces its earlier chunks
             collection.documents = [d for d in collection.documents if d.key != document.key]
-        metadata = document.metadata.model_dump(exclude_none=True, by_alias=False)
+        metadata = document.metadata.model_dump(exclude_none=True) if document.metadata else {}
         for chunk in _chunks(document.content):
             stored = VectorDocument(str(uuid.uuid4()), chunk, document.key, metadata, embed(chunk, collection.dimensions), now)
             collection.documents.append(stored)

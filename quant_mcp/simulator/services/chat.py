@@ -24,7 +24,7 @@ from ..core.requests import WireModel
 from ..core.sse import SseEvent
 from ..core.state import OrganisationData, SimulatorState
 from ..engine.catalog import ModelSpec
-from ..engine.chat import MEDIA_BLOCKS, ChatPrompt, ChatReply, ToolSpec, blocks_of, generate, text_deltas
+from ..engine.chat import MEDIA_BLOCKS, ChatPrompt, ChatReply, ToolSpec, generate, text_deltas
 from ..engine.tools import BUILTIN_TOOLS
 from .models import require_model
 from .sessions import SessionStore
