@@ -26,7 +26,10 @@ CLIENT_TOKEN = "inbound-client-token-7c1d"  # what MCP clients present to our se
 
 
 def loopback_socket() -> socket.socket:
-    sock = socket.socket()
+    """A TCP socket on a free loopback port. IPPROTO_TCP explicitly: asyncio only sets
+    TCP_NODELAY on sockets whose proto says TCP, and without it every response waits ~40 ms
+    for a delayed ACK (Nagle)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     return sock
 

@@ -1,0 +1,171 @@
+"""``list_models`` over Streamable HTTP with 1, 10 and 50 concurrent clients: throughput and
+p50/p99 latency, each against the same request made with plain httpx straight to the simulator.
+
+Three processes: the simulator, ``quant-mcp serve --transport http --stateless`` (static
+bearer auth, as deployed), and this one, which drives both the MCP clients (the SDK's
+Streamable HTTP client, 2026-07-28 era, one connection each) and the plain httpx baseline at
+the same concurrency, one phase after the other for each level. The MCP figures include
+the SDK client's own work, as an agent would see it. Runs in well under 60 s.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import anyio
+import httpx
+import httpx2
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from tests.benchmarks._common import (
+    ORGANISATION,
+    TOKEN,
+    cli_main,
+    percentile,
+    quant_mcp_argv,
+    quant_mcp_env,
+    row,
+    simulator_process,
+)
+
+BENCHMARK = "http_list_models"
+CLIENT_TOKEN = "bench-inbound-token"
+LEVELS = {1: 150, 10: 25, 50: 6}  # concurrent clients -> calls per client
+QUICK_LEVELS = {1: 30, 10: 5, 50: 2}
+WARM_UP = 3  # calls per client before measuring (connections, first-call caches)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def http_server(base_url: str) -> Iterator[str]:
+    """``quant-mcp serve --transport http --stateless`` in a child process; yields its /mcp URL."""
+    port = _free_port()
+    env = quant_mcp_env(base_url) | {"QUANT_HTTP_AUTH": "static", "QUANT_HTTP_TOKENS": CLIENT_TOKEN}
+    argv = quant_mcp_argv("serve", "--transport", "http", "--port", str(port), "--stateless")
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the HTTP server did not start: {process.stderr.read().decode()[-1000:] if process.stderr else ''}")
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def _drive(clients: int, calls: int, open_caller: Callable[[], Any]) -> tuple[list[float], float]:
+    """Run ``clients`` concurrent callers, ``calls`` measured calls each; returns the latencies
+    (ms) and the measured phase's wall time (s), from when every caller is warm."""
+    latencies: list[float] = []
+    warm = anyio.Event()
+    ready = 0
+    start = anyio.Event()
+
+    async def one() -> None:
+        nonlocal ready
+        async with open_caller() as call:
+            for _ in range(WARM_UP):
+                await call()
+            ready += 1
+            if ready == clients:
+                warm.set()
+            await start.wait()
+            for _ in range(calls):
+                began = time.perf_counter()
+                await call()
+                latencies.append((time.perf_counter() - began) * 1000)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(clients):
+            tg.start_soon(one)
+        await warm.wait()
+        began = time.perf_counter()
+        start.set()
+    return latencies, time.perf_counter() - began
+
+
+def mcp_caller(url: str) -> Callable[[], Any]:
+    """One MCP client (its own connection) whose call is ``list_models``."""
+
+    @asynccontextmanager
+    async def open_caller() -> AsyncIterator[Callable[[], Awaitable[None]]]:
+        async with (
+            httpx2.AsyncClient(headers={"Authorization": f"Bearer {CLIENT_TOKEN}"}, timeout=60) as http,
+            Client(streamable_http_client(url, http_client=http)) as client,
+        ):
+
+            async def call() -> None:
+                result = await client.call_tool("list_models", {})
+                if result.is_error:
+                    raise RuntimeError(f"list_models failed: {result.content}")
+
+            yield call
+
+    return open_caller
+
+
+def direct_caller(base_url: str) -> Callable[[], Any]:
+    """One plain httpx client (its own connection) doing the request list_models makes."""
+    path = f"/api/v3/organizations/{ORGANISATION}/ai/models"
+
+    @asynccontextmanager
+    async def open_caller() -> AsyncIterator[Callable[[], Awaitable[None]]]:
+        headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+        async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60) as http:
+
+            async def call() -> None:
+                (await http.get(path)).raise_for_status()
+
+            yield call
+
+    return open_caller
+
+
+def _rows(clients: int, mcp: tuple[list[float], float], direct: tuple[list[float], float]) -> list[dict[str, Any]]:
+    (mcp_ms, mcp_s), (direct_ms, direct_s) = mcp, direct
+    note = f"{clients} client(s), {len(mcp_ms)} calls; baseline: plain httpx to the simulator"
+    return [
+        row(BENCHMARK, f"throughput_{clients}c (calls/s)", len(mcp_ms) / mcp_s, len(direct_ms) / direct_s, note),
+        row(BENCHMARK, f"p50_{clients}c (ms)", percentile(mcp_ms, 50), percentile(direct_ms, 50), note),
+        row(BENCHMARK, f"p99_{clients}c (ms)", percentile(mcp_ms, 99), percentile(direct_ms, 99), note),
+    ]
+
+
+def main(quick: bool = False) -> list[dict[str, Any]]:
+    levels = QUICK_LEVELS if quick else LEVELS
+    rows: list[dict[str, Any]] = []
+    with simulator_process() as base_url, http_server(base_url) as url:
+
+        async def run() -> None:
+            for clients, calls in levels.items():
+                mcp = await _drive(clients, calls, mcp_caller(url))
+                direct = await _drive(clients, calls, direct_caller(base_url))
+                rows.extend(_rows(clients, mcp, direct))
+
+        anyio.run(run)
+    return rows
+
+if __name__ == "__main__":
+    cli_main(main)
