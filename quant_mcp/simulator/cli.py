@@ -30,7 +30,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=4010, help="port to listen on; 0 picks a free one (default 4010)")
     parser.add_argument(
-        "--token", type=_token, action="append", default=[], metavar="TOKEN[:ORG]",
+        "--token",
+        type=_token,
+        action="append",
+        default=[],
+        metavar="TOKEN[:ORG]",
         help="accept only this bearer token, for ORG only when given (repeatable)",
     )
     parser.add_argument("--chunk-delay", type=float, default=0.0, metavar="SECONDS", help="pause between SSE chunks")

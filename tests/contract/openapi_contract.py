@@ -72,7 +72,9 @@ def load_spec() -> dict[str, Any]:
 
 @cache
 def _registry() -> Registry[Any]:
-    registry: Registry[Any] = Registry().with_resource(SPEC_URI, Resource.from_contents(load_spec(), default_specification=DRAFT202012))
+    registry: Registry[Any] = Registry().with_resource(
+        SPEC_URI, Resource.from_contents(load_spec(), default_specification=DRAFT202012)
+    )
     return registry
 
 

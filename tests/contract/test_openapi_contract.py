@@ -48,7 +48,11 @@ def test_unknown_operations_are_violations() -> None:
 def test_request_bodies_are_checked_with_refs_resolved() -> None:
     validate_request("POST", f"{V3}/chat", body=CHAT)
     bad_block = {**CHAT, "messages": [{"role": "user", "content": [{"image": {"format": "bmp", "source": {"bytes": "AA=="}}}]}]}
-    for body, fragment in (({"modelId": "m"}, "'messages' is a required property"), ({**CHAT, "temperature": 9}, "temperature"), (bad_block, "messages/0/content")):
+    for body, fragment in (
+        ({"modelId": "m"}, "'messages' is a required property"),
+        ({**CHAT, "temperature": 9}, "temperature"),
+        (bad_block, "messages/0/content"),
+    ):
         with pytest.raises(ContractViolation, match=fragment):
             validate_request("POST", f"{V3}/chat", body=body)
     with pytest.raises(ContractViolation, match="request body is required"):
@@ -58,7 +62,11 @@ def test_request_bodies_are_checked_with_refs_resolved() -> None:
 
 def test_query_and_path_parameters_are_checked() -> None:
     validate_request("GET", f"{V3}/sessions", query={"limit": "100", "offset": "0", "userId": "u"})
-    for query, fragment in (({"limit": "101"}, "maximum"), ({"limit": "ten"}, "integer"), ({"user_id": "u"}, "not in the reference")):
+    for query, fragment in (
+        ({"limit": "101"}, "maximum"),
+        ({"limit": "ten"}, "integer"),
+        ({"user_id": "u"}, "not in the reference"),
+    ):
         with pytest.raises(ContractViolation, match=fragment):
             validate_request("GET", f"{V3}/sessions", query=query)
     validate_request("GET", f"{V3}/sessions", query={"user_id": "u"}, allow_unknown_query=True)
@@ -69,7 +77,12 @@ def test_query_and_path_parameters_are_checked() -> None:
 
 
 def test_responses_are_checked_by_status() -> None:
-    created = {"sessionId": "00000000-0000-4000-8000-000000000000", "status": "active", "expiresAt": "2026-01-01T00:00:00.000Z", "createdAt": "2026-01-01T00:00:00Z"}
+    created = {
+        "sessionId": "00000000-0000-4000-8000-000000000000",
+        "status": "active",
+        "expiresAt": "2026-01-01T00:00:00.000Z",
+        "createdAt": "2026-01-01T00:00:00Z",
+    }
     validate_response("POST", f"{V3}/sessions", 201, created)
     with pytest.raises(ContractViolation, match="date-time"):
         validate_response("POST", f"{V3}/sessions", 201, created | {"createdAt": "yesterday"})

@@ -55,13 +55,26 @@ class ContractClient:
         self.covered: set[str] = set()
 
     async def call(
-        self, method: str, path: str, expect: int, *, body: Any = None, params: dict[str, Any] | None = None, valid_request: bool = True
+        self,
+        method: str,
+        path: str,
+        expect: int,
+        *,
+        body: Any = None,
+        params: dict[str, Any] | None = None,
+        valid_request: bool = True,
     ) -> Any:
         if valid_request:
             validate_request(method, path, query=params, body=body)
         response = await self.http.request(method, path, json=body, params=params)
         assert response.status_code == expect, response.text
-        operation = validate_response(method, path, response.status_code, response.json() if response.content else None, response.headers.get("content-type", ""))
+        operation = validate_response(
+            method,
+            path,
+            response.status_code,
+            response.json() if response.content else None,
+            response.headers.get("content-type", ""),
+        )
         self.covered.add(operation.operation_id)
         return response.json() if response.content else None
 
@@ -75,7 +88,7 @@ class ContractClient:
                 data = json.loads(event.data)
                 self.covered.add(validate_sse_event("POST", path, event.event, data).operation_id)
                 events.append((event.event, data))
-        assert [name for name, _ in events][0] == "start" and events[-1][0] == "done"
+        assert events[0][0] == "start" and events[-1][0] == "done"
         return events
 
 
@@ -85,7 +98,9 @@ TOOL_CONFIG = {
             "toolSpec": {
                 "name": "get_weather",
                 "description": "Weather",
-                "inputSchema": {"json": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}},
+                "inputSchema": {
+                    "json": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}
+                },
             }
         }
     ],
@@ -102,13 +117,22 @@ async def walk_v3(api: ContractClient, prefix: str) -> None:
     await api.call("PUT", f"{prefix}/config", 200, body={"default_model": LITE, "max_tokens": 512, "temperature": 0.2})
 
     created = await api.call(
-        "POST", f"{prefix}/sessions", 201,
-        body={"userId": "u-1", "sessionGroup": "g", "metadata": {"title": "Walk"}, "expirationMinutes": 30,
-              "initialMessages": [{"role": "system", "content": "Be brief."}]},
+        "POST",
+        f"{prefix}/sessions",
+        201,
+        body={
+            "userId": "u-1",
+            "sessionGroup": "g",
+            "metadata": {"title": "Walk"},
+            "expirationMinutes": 30,
+            "initialMessages": [{"role": "system", "content": "Be brief."}],
+        },
     )
     session = created["sessionId"]
     await api.call("GET", f"{prefix}/sessions", 200, params={"userId": "u-1", "sessionGroup": "g", "limit": 10, "offset": 0})
-    await api.call("PUT", f"{prefix}/sessions/{session}", 200, body={"newMessages": [{"role": "user", "content": "hi"}], "tokensUsed": 5})
+    await api.call(
+        "PUT", f"{prefix}/sessions/{session}", 200, body={"newMessages": [{"role": "user", "content": "hi"}], "tokensUsed": 5}
+    )
     await api.call("PUT", f"{prefix}/sessions/{session}/extend", 200, body={"additionalMinutes": 15})
     chat = {"modelId": LITE, "messages": [user("hello there")], "sessionId": session, "maxTokens": 100}
     await api.call("POST", f"{prefix}/chat", 200, body=chat)
@@ -120,8 +144,15 @@ async def walk_v3(api: ContractClient, prefix: str) -> None:
     image = {"image": {"format": "png", "source": {"bytes": PNG_BASE64}}}
     await api.call("POST", f"{prefix}/chat", 200, body={"modelId": LITE, "messages": [user([image, {"text": "What is this?"}])]})
     schema = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
-    await api.call("POST", f"{prefix}/chat", 200, body={"modelId": LITE, "messages": [user("json")], "responseFormat": {"type": "json", "jsonSchema": schema}})
-    tool_reply = await api.call("POST", f"{prefix}/chat", 200, body={"modelId": LITE, "messages": [user("Paris")], "toolConfig": TOOL_CONFIG})
+    await api.call(
+        "POST",
+        f"{prefix}/chat",
+        200,
+        body={"modelId": LITE, "messages": [user("json")], "responseFormat": {"type": "json", "jsonSchema": schema}},
+    )
+    tool_reply = await api.call(
+        "POST", f"{prefix}/chat", 200, body={"modelId": LITE, "messages": [user("Paris")], "toolConfig": TOOL_CONFIG}
+    )
     queued = await api.call("POST", f"{prefix}/chat", 202, body={"modelId": LITE, "messages": [user("later")], "async": True})
     await api.call("GET", f"{prefix}/chat/executions/{queued['requestId']}", 200)
     await api.call("POST", f"{prefix}/chat/stream", 202, body={"modelId": LITE, "messages": [user("later")], "async": True})
@@ -137,20 +168,38 @@ async def walk_v3(api: ContractClient, prefix: str) -> None:
     await api.call("POST", f"{prefix}/embeddings", 200, body={"input": "one text", "modelId": TITAN, "dimensions": 256})
     await api.call("POST", f"{prefix}/embeddings", 200, body={"input": ["a", "b"], "dimensions": 512, "normalize": False})
     await api.call(
-        "POST", f"{prefix}/image-generation", 200,
-        body={"taskType": "TEXT_IMAGE", "modelId": CANVAS, "textToImageParams": {"text": "a lighthouse"},
-              "imageGenerationConfig": {"width": 512, "height": 512, "numberOfImages": 2, "seed": 7}},
+        "POST",
+        f"{prefix}/image-generation",
+        200,
+        body={
+            "taskType": "TEXT_IMAGE",
+            "modelId": CANVAS,
+            "textToImageParams": {"text": "a lighthouse"},
+            "imageGenerationConfig": {"width": 512, "height": 512, "numberOfImages": 2, "seed": 7},
+        },
     )
     await api.call("GET", f"{prefix}/usage", 200, params={"month": "2025-01"})
 
-    tool = {"name": "lookup", "description": "Look up", "edgeFunctionCode": "export default () => 1", "inputSchema": json.dumps({"type": "object"})}
+    tool = {
+        "name": "lookup",
+        "description": "Look up",
+        "edgeFunctionCode": "export default () => 1",
+        "inputSchema": json.dumps({"type": "object"}),
+    }
     await api.call("POST", f"{prefix}/custom-tools", 201, body=tool)
     await api.call("GET", f"{prefix}/custom-tools", 200)
     await api.call("GET", f"{prefix}/custom-tools/lookup", 200)
     await api.call("DELETE", f"{prefix}/custom-tools/lookup", 200)
     await api.call("DELETE", f"{prefix}/custom-tools/lookup", 404)
 
-    agent_body = {"name": "Helper", "description": "Helps", "systemPrompt": "Help.", "modelId": LITE, "group": "support", "temperature": 0.3}
+    agent_body = {
+        "name": "Helper",
+        "description": "Helps",
+        "systemPrompt": "Help.",
+        "modelId": LITE,
+        "group": "support",
+        "temperature": 0.3,
+    }
     agent = (await api.call("POST", f"{prefix}/agents", 201, body=agent_body))["agent"]["agentId"]
     await api.call("GET", f"{prefix}/agents", 200, params={"group": "support"})
     await api.call("GET", f"{prefix}/agents/{agent}", 200)
@@ -160,17 +209,36 @@ async def walk_v3(api: ContractClient, prefix: str) -> None:
     await api.call("DELETE", f"{prefix}/agents/{agent}", 200)
     await api.call("GET", f"{prefix}/agents/{agent}", 404)
 
-    collection = (await api.call("POST", f"{prefix}/vector-db/collections", 201, body={"name": "kb", "embeddingModel": TITAN, "dimensions": 256}))
+    collection = await api.call(
+        "POST", f"{prefix}/vector-db/collections", 201, body={"name": "kb", "embeddingModel": TITAN, "dimensions": 256}
+    )
     collection_id = collection["collection"]["collectionId"]
     await api.call("POST", f"{prefix}/vector-db/collections", 409, body={"name": "kb", "embeddingModel": TITAN})
     await api.call("GET", f"{prefix}/vector-db/collections", 200)
-    documents = {"documents": [{"content": "Quant serves static sites from the edge", "key": "doc-1", "metadata": {"title": "Edge", "tags": ["cdn"]}}]}
+    documents = {
+        "documents": [
+            {"content": "Quant serves static sites from the edge", "key": "doc-1", "metadata": {"title": "Edge", "tags": ["cdn"]}}
+        ]
+    }
     await api.call("POST", f"{prefix}/vector-db/collections/{collection_id}/documents", 200, body=documents)
     await api.call("GET", f"{prefix}/vector-db/collections/{collection_id}", 200)
-    await api.call("POST", f"{prefix}/vector-db/collections/{collection_id}/query", 200, body={"query": "static sites edge", "limit": 3, "threshold": 0.1})
     await api.call(
-        "POST", f"{prefix}/vector-db/collections/{collection_id}/query", 200,
-        body={"listByMetadata": True, "filter": {"contains": {"tags": ["cdn"]}}, "limit": 1, "sortBy": "document_id", "sortOrder": "asc"},
+        "POST",
+        f"{prefix}/vector-db/collections/{collection_id}/query",
+        200,
+        body={"query": "static sites edge", "limit": 3, "threshold": 0.1},
+    )
+    await api.call(
+        "POST",
+        f"{prefix}/vector-db/collections/{collection_id}/query",
+        200,
+        body={
+            "listByMetadata": True,
+            "filter": {"contains": {"tags": ["cdn"]}},
+            "limit": 1,
+            "sortBy": "document_id",
+            "sortOrder": "asc",
+        },
     )
     await api.call("DELETE", f"{prefix}/vector-db/collections/{collection_id}", 200)
 
@@ -179,7 +247,14 @@ async def walk_legacy(api: ContractClient) -> None:
     await api.call("GET", f"{LEGACY}/models", 200)
     await api.call("GET", f"{LEGACY}/config", 200)
     await api.call("PUT", f"{LEGACY}/config", 200, body={"enabled_models": [LITE], "temperature": 0.5})
-    session = (await api.call("POST", f"{LEGACY}/sessions", 201, body={"model": LITE, "title": "Old", "system_prompt": "Hi", "max_tokens": 100, "temperature": 0.1}))["id"]
+    session = (
+        await api.call(
+            "POST",
+            f"{LEGACY}/sessions",
+            201,
+            body={"model": LITE, "title": "Old", "system_prompt": "Hi", "max_tokens": 100, "temperature": 0.1},
+        )
+    )["id"]
     await api.call("GET", f"{LEGACY}/sessions", 200, params={"limit": 5, "offset": 0, "model": LITE})
     await api.call("GET", f"{LEGACY}/sessions/{session}", 200)
     await api.call("DELETE", f"{LEGACY}/sessions/{session}", 200)

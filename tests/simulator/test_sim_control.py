@@ -42,7 +42,11 @@ async def test_control_api_steers_log_faults_and_clock_without_a_token(sim: Simu
         assert (await control.post("/clock", json={"advanceSeconds": "soon"})).status_code == 400
 
         log = (await control.get("/requests")).json()["requests"]
-        assert [(r["method"], r["status"], r["fault"]) for r in log] == [("GET", 429, "status"), ("POST", 201, None), ("GET", 404, None)]
+        assert [(r["method"], r["status"], r["fault"]) for r in log] == [
+            ("GET", 429, "status"),
+            ("POST", 201, None),
+            ("GET", 404, None),
+        ]
         assert log[1]["body"] == {"userId": "u", "expirationMinutes": 5} and log[1]["organisation"] == ORG_A
         assert (await control.delete("/requests")).status_code == 200
         assert (await control.get("/requests")).json()["requests"] == []
@@ -53,16 +57,27 @@ def test_cli_serves_prints_its_url_and_stops_on_ctrl_c() -> None:
     code = "from quant_mcp.simulator.cli import main; raise SystemExit(main())"
     process = subprocess.Popen(
         [sys.executable, "-c", code, "--port", "0", "--token", f"{secret}:org-cli", "--chunk-delay", "0"],
-        cwd=REPO, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     try:
         assert process.stderr is not None
         first_line = process.stderr.readline()
         url = next(word for word in first_line.split() if word.startswith("http://127.0.0.1:"))
         with httpx.Client(base_url=url) as http:
-            assert http.get("/api/v3/organizations/org-cli/ai/models", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
-            assert http.get("/api/v3/organizations/other/ai/models", headers={"Authorization": f"Bearer {secret}"}).status_code == 403
-            assert http.get("/api/v3/organizations/org-cli/ai/models", headers={"Authorization": "Bearer guess"}).status_code == 401
+            assert (
+                http.get("/api/v3/organizations/org-cli/ai/models", headers={"Authorization": f"Bearer {secret}"}).status_code
+                == 200
+            )
+            assert (
+                http.get("/api/v3/organizations/other/ai/models", headers={"Authorization": f"Bearer {secret}"}).status_code
+                == 403
+            )
+            assert (
+                http.get("/api/v3/organizations/org-cli/ai/models", headers={"Authorization": "Bearer guess"}).status_code == 401
+            )
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
         rest = process.stderr.read()
@@ -80,6 +95,10 @@ def test_cli_reports_a_port_in_use() -> None:
         port = taken.getsockname()[1]
         result = subprocess.run(
             [sys.executable, "-c", "from quant_mcp.simulator.cli import main; raise SystemExit(main())", "--port", str(port)],
-            cwd=REPO, capture_output=True, text=True, timeout=20, env={**os.environ, "PYTHONPATH": str(REPO)},
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
         )
     assert result.returncode == 1 and f"127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr

@@ -38,7 +38,9 @@ async def test_latency_delays_the_answer_once(client: httpx.AsyncClient, state: 
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503])
-async def test_status_answers_an_error_without_running_the_operation(client: httpx.AsyncClient, state: SimulatorState, status: int) -> None:
+async def test_status_answers_an_error_without_running_the_operation(
+    client: httpx.AsyncClient, state: SimulatorState, status: int
+) -> None:
     state.add_fault(Fault(mode="status", status=status, retry_after=7, message="try later", method="POST", path=r"/sessions$"))
     response = await client.post(f"{V3}/sessions", json={"userId": "u"})
     assert response.status_code == status and response.json()["message"] == "try later"
@@ -107,6 +109,13 @@ async def test_faults_match_method_and_path_and_respect_count(client: httpx.Asyn
 
 
 def test_invalid_faults_are_refused() -> None:
-    for bad in ({"mode": "explode"}, {"mode": "status", "status": 200}, {"mode": "latency", "count": 0}, {"mode": "drop", "path": "("}, {"mode": "drop", "colour": "red"}, {}):
+    for bad in (
+        {"mode": "explode"},
+        {"mode": "status", "status": 200},
+        {"mode": "latency", "count": 0},
+        {"mode": "drop", "path": "("},
+        {"mode": "drop", "colour": "red"},
+        {},
+    ):
         with pytest.raises(ValueError):
             Fault.from_json(bad)

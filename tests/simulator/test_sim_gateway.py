@@ -40,7 +40,10 @@ async def test_without_configured_tokens_any_token_works_anywhere() -> None:
 
 
 async def test_a_token_bound_to_no_organisation_works_for_all() -> None:
-    async with Simulator(tokens={"admin": None}) as sim, httpx.AsyncClient(base_url=sim.base_url, headers={"Authorization": "Bearer admin"}) as http:
+    async with (
+        Simulator(tokens={"admin": None}) as sim,
+        httpx.AsyncClient(base_url=sim.base_url, headers={"Authorization": "Bearer admin"}) as http,
+    ):
         assert (await http.get("/api/v3/organizations/x/ai/models")).status_code == 200
         assert (await http.get("/api/v3/organizations/y/ai/models")).status_code == 200
 
@@ -54,10 +57,26 @@ async def test_validation_errors_name_the_field(client: httpx.AsyncClient) -> No
         (f"{V3}/chat", {"modelId": LITE, "messages": [user("x")], "stopSequences": ["a"] * 5}, "stopSequences"),
         (f"{V3}/chat", {"modelId": LITE, "messages": [{"role": "robot", "content": "x"}]}, "messages[0].role"),
         (f"{V3}/chat", {"modelId": LITE, "messages": [user([{"text": "a", "image": {}}])]}, "messages[0].content[0]"),
-        (f"{V3}/chat", {"modelId": LITE, "messages": [user([{"image": {"format": "bmp", "source": {"bytes": ""}}}])]}, "messages[0].content[0].image.format"),
-        (f"{V3}/chat", {"modelId": LITE, "messages": [user([{"image": {"format": "png", "source": {"bytes": "%%%"}}}])]}, "messages[0].content[0].image.source.bytes"),
-        (f"{V3}/chat", {"modelId": LITE, "messages": [user([{"document": {"format": "pdf", "source": {"bytes": ""}}}])]}, "messages[0].content[0].document.name"),
-        (f"{V3}/chat", {"modelId": LITE, "messages": [user("x")], "toolConfig": {"tools": [], "autoExecute": True}}, "toolConfig.allowedTools"),
+        (
+            f"{V3}/chat",
+            {"modelId": LITE, "messages": [user([{"image": {"format": "bmp", "source": {"bytes": ""}}}])]},
+            "messages[0].content[0].image.format",
+        ),
+        (
+            f"{V3}/chat",
+            {"modelId": LITE, "messages": [user([{"image": {"format": "png", "source": {"bytes": "%%%"}}}])]},
+            "messages[0].content[0].image.source.bytes",
+        ),
+        (
+            f"{V3}/chat",
+            {"modelId": LITE, "messages": [user([{"document": {"format": "pdf", "source": {"bytes": ""}}}])]},
+            "messages[0].content[0].document.name",
+        ),
+        (
+            f"{V3}/chat",
+            {"modelId": LITE, "messages": [user("x")], "toolConfig": {"tools": [], "autoExecute": True}},
+            "toolConfig.allowedTools",
+        ),
         (f"{V3}/embeddings", {"input": "x", "dimensions": 300}, "dimensions"),
         (f"{V3}/embeddings", {"input": [1, 2]}, "input"),
         (f"{V3}/image-generation", {"taskType": "TEXT_IMAGE"}, "textToImageParams"),
@@ -90,7 +109,14 @@ async def test_unknown_model_is_model_not_found(client: httpx.AsyncClient) -> No
 
 
 async def test_unknown_ids_and_routes_are_404_json(client: httpx.AsyncClient) -> None:
-    for path in (f"{V3}/sessions/nope", f"{V3}/agents/nope", f"{V3}/vector-db/collections/nope", f"{V3}/custom-tools/nope", f"{V3}/chat/executions/nope", f"{V3}/no-such-thing"):
+    for path in (
+        f"{V3}/sessions/nope",
+        f"{V3}/agents/nope",
+        f"{V3}/vector-db/collections/nope",
+        f"{V3}/custom-tools/nope",
+        f"{V3}/chat/executions/nope",
+        f"{V3}/no-such-thing",
+    ):
         response = await client.get(path)
         assert response.status_code == 404 and response.json()["error"] == "not_found", path
     wrong_method = await client.delete(f"{V3}/models")
@@ -125,7 +151,10 @@ async def test_a_streamed_body_growing_past_25_mb_is_413(client: httpx.AsyncClie
 
 
 async def test_a_payload_just_under_the_cap_is_accepted(client: httpx.AsyncClient) -> None:
-    body = {"modelId": LITE, "messages": [user([{"image": {"format": "png", "source": {"bytes": "A" * (24 * 1024 * 1024)}}}, {"text": "hi"}])]}
+    body = {
+        "modelId": LITE,
+        "messages": [user([{"image": {"format": "png", "source": {"bytes": "A" * (24 * 1024 * 1024)}}}, {"text": "hi"}])],
+    }
     response = await client.post(f"{V3}/chat", json=body)
     assert response.status_code == 200 and "1 image" in response.json()["response"]["content"]
 

@@ -76,7 +76,11 @@ async def test_non_chat_models_refuse_chat(client: httpx.AsyncClient) -> None:
 async def test_a_tool_config_gets_a_tool_use_whose_input_validates(client: httpx.AsyncClient) -> None:
     schema = {
         "type": "object",
-        "properties": {"city": {"type": "string", "minLength": 2}, "days": {"type": "integer", "minimum": 1, "maximum": 7}, "unit": {"enum": ["C", "F"]}},
+        "properties": {
+            "city": {"type": "string", "minLength": 2},
+            "days": {"type": "integer", "minimum": 1, "maximum": 7},
+            "unit": {"enum": ["C", "F"]},
+        },
         "required": ["city", "days", "unit"],
     }
     tools = {"tools": [{"toolSpec": {"name": "forecast", "inputSchema": {"json": schema}}}, {"toolSpec": {"name": "other"}}]}
@@ -87,17 +91,29 @@ async def test_a_tool_config_gets_a_tool_use_whose_input_validates(client: httpx
     assert tool_use["input"]["city"] == "Forecast for Oslo"
 
     result = {"toolResult": {"toolUseId": tool_use["toolUseId"], "content": [{"text": "Sunny, 21C"}]}}
-    answer = (await chat(client, toolConfig=tools, messages=[user("Forecast for Oslo"), {"role": "assistant", "content": [{"toolUse": tool_use}]}, user([result])])).json()
+    answer = (
+        await chat(
+            client,
+            toolConfig=tools,
+            messages=[user("Forecast for Oslo"), {"role": "assistant", "content": [{"toolUse": tool_use}]}, user([result])],
+        )
+    ).json()
     assert answer["finishReason"] == "stop" and "Sunny, 21C" in answer["response"]["content"]
 
 
 async def test_auto_executed_builtin_tools_leave_an_execution(client: httpx.AsyncClient) -> None:
     schema = {"type": "object", "properties": {"expression": {"type": "string"}}, "required": ["expression"]}
-    config = {"tools": [{"toolSpec": {"name": "calculate", "inputSchema": {"json": schema}}}], "autoExecute": True, "allowedTools": ["calculate"]}
+    config = {
+        "tools": [{"toolSpec": {"name": "calculate", "inputSchema": {"json": schema}}}],
+        "autoExecute": True,
+        "allowedTools": ["calculate"],
+    }
     tool_use = (await chat(client, toolConfig=config, messages=[user("(2 + 3) * 4")])).json()["response"]["toolUse"]
     assert tool_use["status"] == "complete" and tool_use["result"] == {"expression": "(2 + 3) * 4", "result": 20}
     execution = (await client.get(f"{V3}/tools/executions/{tool_use['executionId']}")).json()
-    assert execution["toolName"] == "calculate" and execution["result"]["result"] == 20 and isinstance(execution["createdAt"], int)
+    assert (
+        execution["toolName"] == "calculate" and execution["result"]["result"] == 20 and isinstance(execution["createdAt"], int)
+    )
     listed = (await client.get(f"{V3}/tools/executions", params={"status": "complete"})).json()
     assert [e["executionId"] for e in listed["executions"]] == [tool_use["executionId"]] and listed["orgId"] == "org-a"
     assert (await client.get(f"{V3}/tools/executions", params={"status": "failed"})).json()["count"] == 0
@@ -124,7 +140,10 @@ async def test_response_format_gets_json_that_validates(client: httpx.AsyncClien
 
 async def test_usage_counts_the_chat_calls_made_per_model_and_month(client: httpx.AsyncClient, sim: Simulator) -> None:
     assert (await client.get(f"{V3}/usage")).json() == {"total_requests": 0, "total_tokens": 0, "by_model": {}}
-    tokens = [(await chat(client)).json()["usage"]["totalTokens"], (await chat(client, modelId=MICRO)).json()["usage"]["totalTokens"]]
+    tokens = [
+        (await chat(client)).json()["usage"]["totalTokens"],
+        (await chat(client, modelId=MICRO)).json()["usage"]["totalTokens"],
+    ]
     await client.post(f"{LEGACY}/chat", json={"modelId": MICRO, "messages": [user("legacy")]})
     async with client.stream("POST", f"{V3}/chat/stream", json={"modelId": LITE, "messages": [user("streamed")]}) as stream:
         await stream.aread()
@@ -174,7 +193,11 @@ async def test_embeddings_have_the_requested_dimension_and_are_deterministic(cli
     one = (await client.post(f"{V3}/embeddings", json={"input": "static sites at the edge", "dimensions": 256})).json()
     assert one["dimension"] == 256 and len(one["embeddings"]) == 256 and one["model"] == TITAN
     assert math.isclose(math.sqrt(sum(v * v for v in one["embeddings"])), 1.0)
-    several = (await client.post(f"{V3}/embeddings", json={"input": ["static sites at the edge", "x"], "dimensions": 512, "normalize": False})).json()
+    several = (
+        await client.post(
+            f"{V3}/embeddings", json={"input": ["static sites at the edge", "x"], "dimensions": 512, "normalize": False}
+        )
+    ).json()
     assert [len(v) for v in several["embeddings"]] == [512, 512] and max(several["embeddings"][0]) == 1.0
     again = (await client.post(f"{V3}/embeddings", json={"input": "static sites at the edge", "dimensions": 256})).json()
     assert again["embeddings"] == one["embeddings"] and one["usage"] == {"inputTokens": 5, "totalTokens": 5}
@@ -198,7 +221,11 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 async def test_image_generation_returns_real_deterministic_pngs(client: httpx.AsyncClient) -> None:
-    request = {"taskType": "TEXT_IMAGE", "textToImageParams": {"text": "a lighthouse"}, "imageGenerationConfig": {"width": 1024, "height": 512, "numberOfImages": 2}}
+    request = {
+        "taskType": "TEXT_IMAGE",
+        "textToImageParams": {"text": "a lighthouse"},
+        "imageGenerationConfig": {"width": 1024, "height": 512, "numberOfImages": 2},
+    }
     images = (await client.post(f"{V3}/image-generation", json=request)).json()["images"]
     assert len(images) == 2 and images[0] != images[1]
     assert png_size(base64.b64decode(images[0])) == (64, 32)
@@ -212,7 +239,11 @@ async def test_vector_query_ranks_by_similarity_with_threshold_and_limit(client:
     created = await client.post(f"{V3}/vector-db/collections", json={"name": "kb", "embeddingModel": TITAN, "dimensions": 512})
     collection = created.json()["collection"]["collectionId"]
     documents = [
-        {"content": "Quant deploys static sites to a global edge network", "key": "edge", "metadata": {"title": "Edge", "tags": ["cdn"]}},
+        {
+            "content": "Quant deploys static sites to a global edge network",
+            "key": "edge",
+            "metadata": {"title": "Edge", "tags": ["cdn"]},
+        },
         {"content": "Static sites are fast and cheap to host", "key": "static", "metadata": {"tags": ["hosting"]}},
         {"content": "Bananas are yellow fruit", "key": "fruit"},
     ]
@@ -231,12 +262,24 @@ async def test_vector_query_ranks_by_similarity_with_threshold_and_limit(client:
     scores = [r["similarity"] for r in ranked["results"]]
     assert scores == sorted(scores, reverse=True) and scores[0] > 0.5 and scores[-1] == 0.0 and ranked["searchMode"] == "text"
     assert len((await query(query="static sites edge network", threshold=0.0, limit=1))["results"]) == 1
-    assert {r["content"] for r in (await query(query="static sites edge network", threshold=0.4))["results"]} <= {documents[0]["content"], documents[1]["content"]}
+    assert {r["content"] for r in (await query(query="static sites edge network", threshold=0.4))["results"]} <= {
+        documents[0]["content"],
+        documents[1]["content"],
+    }
     assert (await query(query="static sites edge network"))["results"][0]["score"] >= 0.7  # default threshold 0.7
 
-    listing = await query(listByMetadata=True, filter={"contains": {"tags": ["cdn", "hosting"]}}, limit=1, sortBy="document_id", sortOrder="asc")
+    listing = await query(
+        listByMetadata=True, filter={"contains": {"tags": ["cdn", "hosting"]}}, limit=1, sortBy="document_id", sortOrder="asc"
+    )
     assert listing["searchMode"] == "metadata" and listing["hasMore"] is True and listing["count"] == 1
-    rest = await query(listByMetadata=True, filter={"contains": {"tags": ["cdn", "hosting"]}}, limit=1, sortBy="document_id", sortOrder="asc", cursor=listing["nextCursor"])
+    rest = await query(
+        listByMetadata=True,
+        filter={"contains": {"tags": ["cdn", "hosting"]}},
+        limit=1,
+        sortBy="document_id",
+        sortOrder="asc",
+        cursor=listing["nextCursor"],
+    )
     assert rest["hasMore"] is False and rest["results"][0]["documentId"] > listing["results"][0]["documentId"]
 
     by_vector = await query(vector=[0.0] * 512)
@@ -254,15 +297,29 @@ async def test_vector_query_ranks_by_similarity_with_threshold_and_limit(client:
 
 
 async def test_custom_tools_accept_both_client_generations_and_upsert(client: httpx.AsyncClient) -> None:
-    current = {"name": "lookup", "description": "Look up", "edgeFunctionCode": "export default () => 1", "inputSchema": '{"type": "object"}'}
+    current = {
+        "name": "lookup",
+        "description": "Look up",
+        "edgeFunctionCode": "export default () => 1",
+        "inputSchema": '{"type": "object"}',
+    }
     first = await client.post(f"{V3}/custom-tools", json=current)
     assert first.status_code == 201 and first.json()["isUpdate"] is False and first.json()["edgeFunctionUrl"]
-    old_style = {"name": "lookup", "description": "Look up v2", "edgeFunctionUrl": "https://fn.example/lookup", "inputSchema": {"type": "object"}}
+    old_style = {
+        "name": "lookup",
+        "description": "Look up v2",
+        "edgeFunctionUrl": "https://fn.example/lookup",
+        "inputSchema": {"type": "object"},
+    }
     second = (await client.post(f"{V3}/custom-tools", json=old_style)).json()
     assert second["isUpdate"] is True and second["tool"]["inputSchema"] == '{"type": "object"}'
     assert (await client.get(f"{V3}/custom-tools")).json()["count"] == 1
     assert (await client.get(f"{V3}/custom-tools/lookup")).json()["tool"]["description"] == "Look up v2"
-    for body, field in ((current | {"inputSchema": "{oops"}, "inputSchema"), ({**current, "edgeFunctionCode": None}, "edgeFunctionCode"), (current | {"name": "a/b"}, "name")):
+    for body, field in (
+        (current | {"inputSchema": "{oops"}, "inputSchema"),
+        ({**current, "edgeFunctionCode": None}, "edgeFunctionCode"),
+        (current | {"name": "a/b"}, "name"),
+    ):
         response = await client.post(f"{V3}/custom-tools", json=body)
         assert response.status_code == 400 and response.json()["message"].startswith(field)
 

@@ -22,19 +22,33 @@ async def create(client: httpx.AsyncClient, **body: object) -> str:
 
 
 async def test_lifecycle_uses_the_documented_field_names(client: httpx.AsyncClient) -> None:
-    created = await client.post(f"{V3}/sessions", json={"userId": "u-1", "initialMessages": [{"role": "system", "content": "Be brief."}]})
+    created = await client.post(
+        f"{V3}/sessions", json={"userId": "u-1", "initialMessages": [{"role": "system", "content": "Be brief."}]}
+    )
     assert created.status_code == 201
     body = created.json()
     assert set(body) == {"sessionId", "status", "expiresAt", "createdAt"} and body["status"] == "active"
-    lifetime = datetime.fromisoformat(body["expiresAt"].replace("Z", "+00:00")) - datetime.fromisoformat(body["createdAt"].replace("Z", "+00:00"))
+    lifetime = datetime.fromisoformat(body["expiresAt"].replace("Z", "+00:00")) - datetime.fromisoformat(
+        body["createdAt"].replace("Z", "+00:00")
+    )
     assert lifetime.total_seconds() == 60 * 60
     session_id = body["sessionId"]
 
     updated = await client.put(
         f"{V3}/sessions/{session_id}",
-        json={"newMessages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}], "tokensUsed": 7, "status": "completed"},
+        json={
+            "newMessages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}],
+            "tokensUsed": 7,
+            "status": "completed",
+        },
     )
-    assert updated.json() | {"updatedAt": None} == {"sessionId": session_id, "status": "completed", "totalMessages": 3, "totalTokens": 7, "updatedAt": None}
+    assert updated.json() | {"updatedAt": None} == {
+        "sessionId": session_id,
+        "status": "completed",
+        "totalMessages": 3,
+        "totalTokens": 7,
+        "updatedAt": None,
+    }
     again = await client.put(f"{V3}/sessions/{session_id}", json={"tokensUsed": 3})
     assert again.json()["totalTokens"] == 10
 
@@ -50,7 +64,9 @@ async def test_lifecycle_uses_the_documented_field_names(client: httpx.AsyncClie
     assert (await client.delete(f"{V3}/sessions/{session_id}")).status_code == 404
 
 
-async def test_sessions_expire_on_the_simulated_clock_and_extend_pushes_expiry_back(client: httpx.AsyncClient, sim: Simulator) -> None:
+async def test_sessions_expire_on_the_simulated_clock_and_extend_pushes_expiry_back(
+    client: httpx.AsyncClient, sim: Simulator
+) -> None:
     short = await create(client, expirationMinutes=5)
     default = await create(client)
     extended = await client.put(f"{V3}/sessions/{short}/extend", json={"additionalMinutes": 10})
@@ -118,8 +134,12 @@ async def test_sessions_belong_to_their_organisation(client: httpx.AsyncClient, 
 
 
 async def test_create_validates_user_id_and_expiration(client: httpx.AsyncClient) -> None:
-    cases = [({}, "userId"), ({"userId": "u", "expirationMinutes": 4}, "expirationMinutes"),
-             ({"userId": "u", "expirationMinutes": 1441}, "expirationMinutes"), ({"userId": 5}, "userId")]
+    cases = [
+        ({}, "userId"),
+        ({"userId": "u", "expirationMinutes": 4}, "expirationMinutes"),
+        ({"userId": "u", "expirationMinutes": 1441}, "expirationMinutes"),
+        ({"userId": 5}, "userId"),
+    ]
     for body, field in cases:
         response = await client.post(f"{V3}/sessions", json=body)
         assert response.status_code == 400 and response.json()["message"].startswith(field), (body, response.text)
@@ -129,15 +149,24 @@ async def test_create_validates_user_id_and_expiration(client: httpx.AsyncClient
 
 async def test_chat_with_a_session_appends_the_turn(client: httpx.AsyncClient) -> None:
     session_id = await create(client)
-    reply = (await client.post(f"{V3}/chat", json={"modelId": LITE, "messages": [user("remember me")], "sessionId": session_id})).json()
+    reply = (
+        await client.post(f"{V3}/chat", json={"modelId": LITE, "messages": [user("remember me")], "sessionId": session_id})
+    ).json()
     messages = (await client.get(f"{V3}/sessions/{session_id}")).json()["messages"]
-    assert messages == [{"role": "user", "content": "remember me"}, {"role": "assistant", "content": reply["response"]["content"]}]
-    missing = await client.post(f"{V3}/chat", json={"modelId": LITE, "messages": [user("x")], "sessionId": "00000000-0000-4000-8000-000000000000"})
+    assert messages == [
+        {"role": "user", "content": "remember me"},
+        {"role": "assistant", "content": reply["response"]["content"]},
+    ]
+    missing = await client.post(
+        f"{V3}/chat", json={"modelId": LITE, "messages": [user("x")], "sessionId": "00000000-0000-4000-8000-000000000000"}
+    )
     assert missing.status_code == 404
 
 
 async def test_legacy_sessions(client: httpx.AsyncClient) -> None:
-    created = await client.post(f"{LEGACY}/sessions", json={"model": MICRO, "title": "Old style", "system_prompt": "x", "max_tokens": 10})
+    created = await client.post(
+        f"{LEGACY}/sessions", json={"model": MICRO, "title": "Old style", "system_prompt": "x", "max_tokens": 10}
+    )
     assert created.status_code == 201
     body = created.json()
     assert set(body) == {"id", "model", "title"} and body["model"] == MICRO and body["title"] == "Old style"

@@ -49,11 +49,25 @@ async def test_the_wire_format_is_one_id_event_data_line_each(client: httpx.Asyn
     assert frames[-1] == ""
     for index, frame in enumerate(frames[:-1]):
         lines = frame.split("\n")
-        assert len(lines) == 3 and lines[0] == f"id: chunk-{index}" and lines[1].startswith("event: ") and lines[2].startswith("data: {")
+        assert (
+            len(lines) == 3
+            and lines[0] == f"id: chunk-{index}"
+            and lines[1].startswith("event: ")
+            and lines[2].startswith("data: {")
+        )
 
 
 async def test_tool_use_arrives_in_the_done_event(client: httpx.AsyncClient) -> None:
-    tools = {"tools": [{"toolSpec": {"name": "lookup", "inputSchema": {"json": {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}}}}]}
+    tools = {
+        "tools": [
+            {
+                "toolSpec": {
+                    "name": "lookup",
+                    "inputSchema": {"json": {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}},
+                }
+            }
+        ]
+    }
     events = await events_of(client, STREAM, {"modelId": LITE, "messages": [user("find it")], "toolConfig": tools})
     done = events[-1][2]
     assert done["stopReason"] == done["finishReason"] == "tool_use"
@@ -64,10 +78,16 @@ async def test_refusals_before_the_stream_are_plain_json(client: httpx.AsyncClie
     response = await client.post(STREAM, json={"modelId": LITE, "messages": [{"role": "user"}]})
     assert response.status_code == 400 and response.json()["message"].startswith("messages[0].content")
     queued = await client.post(STREAM, json={"modelId": LITE, "messages": [user("x")], "async": True})
-    assert queued.status_code == 202 and queued.json()["status"] == "queued" and queued.json()["pollUrl"].startswith("/ai/chat/executions/")
+    assert (
+        queued.status_code == 202
+        and queued.json()["status"] == "queued"
+        and queued.json()["pollUrl"].startswith("/ai/chat/executions/")
+    )
 
 
-async def test_the_first_event_reaches_the_client_before_the_last_is_written(client: httpx.AsyncClient, state: SimulatorState) -> None:
+async def test_the_first_event_reaches_the_client_before_the_last_is_written(
+    client: httpx.AsyncClient, state: SimulatorState
+) -> None:
     state.chunk_delay = 0.05
     received: list[float] = []
     async with aconnect_sse(client, "POST", STREAM, json={"modelId": LITE, "messages": [user("one two three four")]}) as source:

@@ -47,8 +47,14 @@ def _weather(arguments: dict[str, Any]) -> dict[str, Any]:
 
 
 _OPERATORS: dict[type, Callable[..., Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-    ast.Mod: operator.mod, ast.Pow: operator.pow, ast.USub: operator.neg, ast.UAdd: operator.pos,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
 }
 
 
@@ -77,7 +83,10 @@ def _calculate(arguments: dict[str, Any]) -> dict[str, Any]:
 def _search(arguments: dict[str, Any]) -> dict[str, Any]:
     query = str(arguments.get("query", ""))
     slug = "-".join(query.lower().split())[:60] or "search"
-    return {"query": query, "results": [{"title": f"Result {n} for {query}", "url": f"https://example.com/{slug}/{n}"} for n in (1, 2)]}
+    return {
+        "query": query,
+        "results": [{"title": f"Result {n} for {query}", "url": f"https://example.com/{slug}/{n}"} for n in (1, 2)],
+    }
 
 
 def _generate_image(arguments: dict[str, Any]) -> dict[str, Any]:
@@ -88,8 +97,12 @@ BUILTIN_TOOLS: dict[str, BuiltinTool] = {
     tool.name: tool
     for tool in (
         BuiltinTool("get_weather", "Current weather for a location.", _string_input("location", "City or place name"), _weather),
-        BuiltinTool("calculate", "Evaluate an arithmetic expression.", _string_input("expression", "e.g. (2 + 3) * 4"), _calculate),
+        BuiltinTool(
+            "calculate", "Evaluate an arithmetic expression.", _string_input("expression", "e.g. (2 + 3) * 4"), _calculate
+        ),
         BuiltinTool("search_web", "Search the web.", _string_input("query", "Search terms"), _search),
-        BuiltinTool("generate_image", "Generate an image from a prompt.", _string_input("prompt", "What to draw"), _generate_image),
+        BuiltinTool(
+            "generate_image", "Generate an image from a prompt.", _string_input("prompt", "What to draw"), _generate_image
+        ),
     )
 }

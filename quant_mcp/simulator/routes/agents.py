@@ -70,13 +70,34 @@ class ListAgents(WireModel):
 
 # Wire name of each agent field, in the order the API lists them.
 _WIRE_NAMES = {
-    "name": "name", "description": "description", "group": "group", "system_prompt": "systemPrompt",
-    "model_id": "modelId", "temperature": "temperature", "max_tokens": "maxTokens", "allowed_tools": "allowedTools",
-    "allowed_collections": "allowedCollections", "assigned_skills": "assignedSkills", "long_context": "longContext",
-    "guardrail_preset": "guardrailPreset", "filter_policies": "filterPolicies", "created_by": "createdBy",
+    "name": "name",
+    "description": "description",
+    "group": "group",
+    "system_prompt": "systemPrompt",
+    "model_id": "modelId",
+    "temperature": "temperature",
+    "max_tokens": "maxTokens",
+    "allowed_tools": "allowedTools",
+    "allowed_collections": "allowedCollections",
+    "assigned_skills": "assignedSkills",
+    "long_context": "longContext",
+    "guardrail_preset": "guardrailPreset",
+    "filter_policies": "filterPolicies",
+    "created_by": "createdBy",
 }
 _REQUIRED = ("name", "description", "system_prompt", "model_id")
-_SUMMARY_FIELDS = ("name", "description", "group", "model_id", "temperature", "max_tokens", "allowed_tools", "assigned_skills", "long_context", "guardrail_preset")
+_SUMMARY_FIELDS = (
+    "name",
+    "description",
+    "group",
+    "model_id",
+    "temperature",
+    "max_tokens",
+    "allowed_tools",
+    "assigned_skills",
+    "long_context",
+    "guardrail_preset",
+)
 
 
 @dataclass
@@ -172,9 +193,17 @@ async def chat_with_agent(request: Request) -> Response:
     settings = agent.settings
     session_id = body.session_id
     if session_id is None:
-        session_id = organisation.get(SessionStore).create(
-            state.now(), model=settings["model_id"], title=settings["name"], user_id=body.user_id, session_group=f"agent:{agent.id}"
-        ).id
+        session_id = (
+            organisation.get(SessionStore)
+            .create(
+                state.now(),
+                model=settings["model_id"],
+                title=settings["name"],
+                user_id=body.user_id,
+                session_group=f"agent:{agent.id}",
+            )
+            .id
+        )
     system_prompt = "\n\n".join(part for part in (settings.get("system_prompt"), body.system) if part)
     prompt = ChatPrompt(
         model=require_model(settings["model_id"], "chat"),

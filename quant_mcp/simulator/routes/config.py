@@ -50,7 +50,9 @@ async def update_config(request: Request) -> Response:
     if body.default_model is not None and body.default_model not in MODELS:
         raise bad_request("default_model", f"unknown model '{body.default_model}'")
     config = organisation_data(request).get(AIConfig)
-    changes: dict[str, Any] = body.model_dump(include={"enabled_models", "default_model", "max_tokens", "temperature"}, exclude_none=True)
+    changes: dict[str, Any] = body.model_dump(
+        include={"enabled_models", "default_model", "max_tokens", "temperature"}, exclude_none=True
+    )
     for name, value in changes.items():
         setattr(config, name, value)
     return JSONResponse(asdict(config))

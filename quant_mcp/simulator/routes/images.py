@@ -18,7 +18,13 @@ from ..engine.images import png_image
 from ..services.models import require_model
 
 TaskType = Literal[
-    "TEXT_IMAGE", "COLOR_GUIDED_GENERATION", "IMAGE_VARIATION", "INPAINTING", "OUTPAINTING", "BACKGROUND_REMOVAL", "VIRTUAL_TRY_ON"
+    "TEXT_IMAGE",
+    "COLOR_GUIDED_GENERATION",
+    "IMAGE_VARIATION",
+    "INPAINTING",
+    "OUTPAINTING",
+    "BACKGROUND_REMOVAL",
+    "VIRTUAL_TRY_ON",
 ]
 # Each task reads its own parameters object.
 PARAMS_FIELD = {

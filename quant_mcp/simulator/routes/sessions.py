@@ -88,7 +88,12 @@ async def create_session(request: Request) -> Response:
         messages=[message.model_dump(include={"role", "content"}) for message in body.initial_messages],
     )
     return JSONResponse(
-        {"sessionId": session.id, "status": session.status, "expiresAt": timestamp(session.expires_at), "createdAt": timestamp(session.created_at)},
+        {
+            "sessionId": session.id,
+            "status": session.status,
+            "expiresAt": timestamp(session.expires_at),
+            "createdAt": timestamp(session.created_at),
+        },
         status_code=201,
     )
 

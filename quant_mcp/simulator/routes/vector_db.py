@@ -149,7 +149,11 @@ async def create_collection(request: Request) -> Response:
     now = simulator_state(request).now()
     collection = Collection(str(uuid.uuid4()), body.name, body.description, body.embedding_model, body.dimensions, now, now)
     store[collection.id] = collection
-    created = {key: value for key, value in collection.detail().items() if key in ("collectionId", "name", "description", "embeddingModel", "dimensions")}
+    created = {
+        key: value
+        for key, value in collection.detail().items()
+        if key in ("collectionId", "name", "description", "embeddingModel", "dimensions")
+    }
     return JSONResponse({"success": True, "collection": created, "message": "Collection created"}, status_code=201)
 
 

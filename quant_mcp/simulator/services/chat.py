@@ -99,7 +99,11 @@ class ChatRequest(WireModel):
             {"role": message.role, "content": check_content(message.content, model, f"messages[{index}].content")}
             for index, message in enumerate(self.messages)
         ]
-        tools = [ToolSpec(entry.tool_spec.name, entry.tool_spec.input_schema.json_schema) for entry in self.tool_config.tools] if self.tool_config else []
+        tools = (
+            [ToolSpec(entry.tool_spec.name, entry.tool_spec.input_schema.json_schema) for entry in self.tool_config.tools]
+            if self.tool_config
+            else []
+        )
         return ChatPrompt(
             model=model,
             messages=messages,
@@ -193,7 +197,13 @@ class ChatTurn:
             *(SseEvent("content", {"delta": delta, "complete": False}) for delta in text_deltas(self.reply.text)),
             SseEvent(
                 "done",
-                {"complete": True, "usage": self.reply.usage(), "stopReason": finish, "finishReason": finish, "response": self.message()},
+                {
+                    "complete": True,
+                    "usage": self.reply.usage(),
+                    "stopReason": finish,
+                    "finishReason": finish,
+                    "response": self.message(),
+                },
             ),
         ]
 
@@ -248,7 +258,13 @@ class DurableExecution:
         call = self.turn.reply.tool_call
         if self.callback_id is not None and call is not None:
             pending = [{"toolUseId": call.tool_use_id, "name": call.name, "input": call.input}]
-            return {**ids, "status": "waiting_callback", "awsStatus": "RUNNING", "callbackId": self.callback_id, "pendingTools": pending}
+            return {
+                **ids,
+                "status": "waiting_callback",
+                "awsStatus": "RUNNING",
+                "callbackId": self.callback_id,
+                "pendingTools": pending,
+            }
         final = self.follow_up or self.turn
         return {
             **ids,

@@ -48,7 +48,13 @@ class ToolExecution:
     def summary(self) -> dict[str, Any]:
         """The list item shape: times are date-time strings, as documented for the list route."""
         moment = timestamp(self.created_at)
-        return {"executionId": self.id, "toolName": self.tool_name, "status": self.status, "createdAt": moment, "completedAt": moment}
+        return {
+            "executionId": self.id,
+            "toolName": self.tool_name,
+            "status": self.status,
+            "createdAt": moment,
+            "completedAt": moment,
+        }
 
 
 class ToolExecutionStore:
