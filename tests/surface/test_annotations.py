@@ -1,0 +1,42 @@
+"""Each tool's annotations agree with what its HTTP method does (as github-mcp-server checks its own)."""
+
+from __future__ import annotations
+
+from quant_mcp.catalog import OPERATIONS
+from quant_mcp.tools import build_tool
+
+# POST operations that only compute an answer from what is sent and store nothing, so they are
+# honestly read-only and stay available in read-only mode.
+READS_BY_POST = {
+    "query_vector_collection": "semantic search; the reference sends the query in a POST body",
+    "search_ai_search_index": "semantic search; the reference sends the query in a POST body",
+    "create_embeddings": "computes vectors from the text sent and stores nothing",
+}
+
+
+def test_read_only_follows_the_http_method():
+    wrong = []
+    for op in OPERATIONS:
+        hints = build_tool(op).annotations
+        expected = op.route.method == "GET" or op.name in READS_BY_POST
+        if hints.read_only_hint is not expected:
+            wrong.append(f"{op.name} ({op.route.method}): readOnlyHint={hints.read_only_hint}")
+        if op.legacy_route is not None and op.legacy_route.method != op.route.method:
+            wrong.append(f"{op.name}: its route families use different methods")
+    assert not wrong, "\n".join(wrong)
+    assert set(READS_BY_POST) <= {op.name for op in OPERATIONS if op.route.method == "POST"}, "exceptions are POST tools"
+
+
+def test_reads_are_idempotent_and_deletes_destructive():
+    for op in OPERATIONS:
+        hints = build_tool(op).annotations
+        if hints.read_only_hint:
+            assert hints.idempotent_hint and not hints.destructive_hint, op.name
+        if op.route.method == "DELETE":
+            assert hints.destructive_hint and hints.idempotent_hint, op.name
+        assert hints.open_world_hint, f"{op.name} talks to the Quant API"
+
+
+def test_every_tool_names_its_reference_operations_unless_it_composes_them():
+    bare = [op.name for op in OPERATIONS if not op.operation_ids and op.runner is None]
+    assert not bare, f"no operation_ids and no custom flow: {bare}"
