@@ -28,8 +28,11 @@ Adding an API group (files, orchestrations, skills, ...) touches no core module:
    / `not_found(...)` for refusals, and keep data in a store class of your own via
    `organisation_data(request).get(MyStore)` (one instance per organisation).
 3. Add the module to `GROUPS` in `routes/__init__.py`, and exercise every new
-   operation in tests/contract so requests and responses are checked against the
-   reference schema.
+   operation in the contract walk (tests/simulator/test_sim_contract.py), which
+   checks each request and response against the reference schema and fails while
+   an implemented route is left out.
+
+How to run it and point a client at it: README.md in this folder.
 """
 
 from .app import create_app
