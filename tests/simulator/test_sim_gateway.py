@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from quant_mcp.simulator import Simulator
+from quant_mcp.simulator import RequestRecord, Simulator, SimulatorState
 from quant_mcp.simulator.core.gateway import MAX_PAYLOAD_BYTES
+from quant_mcp.simulator.core.state import REQUEST_LOG_LIMIT
 
 from .conftest import LEGACY, LITE, ORG_A, ORG_B, TOKEN_A, TOKEN_B, V3, user
 
@@ -180,3 +181,10 @@ async def test_the_log_records_every_api_request_but_never_the_token(client: htt
     assert TOKEN_A not in repr(log) and TOKEN_A not in json.dumps([r.to_json() for r in log])
     sim.state.clear_requests()
     assert sim.state.requests == []
+
+
+def test_the_log_keeps_only_the_most_recent_requests() -> None:
+    state = SimulatorState()
+    for n in range(REQUEST_LOG_LIMIT + 5):
+        state.log_request(RequestRecord("GET", f"/r{n}", {}, None))
+    assert len(state.requests) == REQUEST_LOG_LIMIT and state.requests[-1].path == f"/r{REQUEST_LOG_LIMIT + 4}"

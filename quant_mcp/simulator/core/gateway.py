@@ -71,7 +71,7 @@ class ApiGateway:
             organisation=match.group(1) if match else None,
             started_at=perf_counter(),
         )
-        self.state.requests.append(record)
+        self.state.log_request(record)
         try:
             await self._handle(scope, receive, _recording(send, record), record)
         finally:
@@ -133,9 +133,10 @@ def _query(scope: Scope) -> dict[str, str | list[str]]:
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    for key, value in headers:
         if key.lower() == name:
-            return str(value.decode("latin-1"))
+            return value.decode("latin-1")
     return None
 
 

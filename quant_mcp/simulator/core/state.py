@@ -15,6 +15,9 @@ from typing import Any, TypeVar
 from .faults import Fault, FaultQueue
 
 StoreT = TypeVar("StoreT")
+# The log keeps the most recent requests only, so a long-running simulator (the default
+# backend of `serve --simulate`) does not grow without bound; tests clear it long before.
+REQUEST_LOG_LIMIT = 1000
 
 
 def timestamp(moment: datetime) -> str:
@@ -83,6 +86,10 @@ class SimulatorState:
     def advance_clock(self, seconds: float) -> None:
         """Move simulated time forward, e.g. to expire sessions without waiting."""
         self._clock_offset += timedelta(seconds=seconds)
+
+    def log_request(self, record: RequestRecord) -> None:
+        self.requests.append(record)
+        del self.requests[:-REQUEST_LOG_LIMIT]
 
     def clear_requests(self) -> None:
         self.requests.clear()
