@@ -6,7 +6,7 @@ list of tools to call first:
 
 * ``continue_session``: a stored conversation, and the message to continue it with
 * ``summarise_session``: a stored conversation, to summarise
-* ``answer_from_collection``: the passages of a vector collection that best match a question
+* ``answer_from_collection``: the five passages of a vector collection closest to a question
 """
 
 from __future__ import annotations
@@ -14,13 +14,17 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
+from mcp import MCPError
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.server.mcpserver.prompts.base import Message, UserMessage
-from mcp.types import EmbeddedResource, TextResourceContents
+from mcp.types import INTERNAL_ERROR, INVALID_PARAMS, EmbeddedResource, TextResourceContents
 
 from quant_mcp.catalog.sessions import SESSION_URI
 from quant_mcp.resources import MIME_JSON, read_operation
+
+PASSAGES = 5
 
 SUMMARY_STYLES = {
     "brief": "in three to five bullet points",
@@ -28,9 +32,17 @@ SUMMARY_STYLES = {
 }
 
 
+async def _read(name: str, arguments: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    """A catalog read whose failure reaches the client as its own message (the SDK hides any other error)."""
+    try:
+        return await read_operation(name, arguments, ctx)
+    except ResourceError as exc:
+        raise MCPError(INVALID_PARAMS if isinstance(exc, ResourceNotFoundError) else INTERNAL_ERROR, str(exc)) from None
+
+
 async def _session(session_id: str, ctx: Context) -> UserMessage:
     """The session as an embedded resource, exactly as ``quant://sessions/{id}`` reads."""
-    session = await read_operation("get_session", {"sessionId": session_id}, ctx)
+    session = await _read("get_session", {"sessionId": session_id}, ctx)
     return UserMessage(
         EmbeddedResource(
             type="resource",
@@ -73,7 +85,9 @@ def register_prompts(server: MCPServer) -> None:
     @server.prompt(name="answer_from_collection", title="Answer from a vector collection")
     async def answer_from_collection(collectionId: str, question: str, ctx: Context) -> list[Message]:  # noqa: N803
         """Answer a question from the documents of a vector collection, citing the passages used."""
-        found = await read_operation("query_vector_collection", {"collectionId": collectionId, "query": question}, ctx)
+        # The closest passages whatever their score (threshold 0): the model judges relevance better than a cut-off.
+        query = {"collectionId": collectionId, "query": question, "limit": PASSAGES, "threshold": 0}
+        found = await _read("query_vector_collection", query, ctx)
         passages = "\n\n".join(_passage(number, match) for number, match in enumerate(found["results"], start=1))
         return [
             UserMessage(

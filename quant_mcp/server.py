@@ -28,9 +28,14 @@ INSTRUCTIONS = """\
 Tools for the Quant AI platform (QuantCDN): chat with foundation models (buffered or streamed, \
 with images, video and documents), keep conversations in server-side sessions, and read models, \
 usage and AI configuration. Start with list_models to pick a modelId. To hold a conversation, \
-create_session, then chat_in_session (or chat with the history, then update_session). Sessions are \
-also readable as resources: quant://sessions and quant://sessions/{sessionId}. The organisation \
-defaults to the configured one; pass `organisation` to use another."""
+create_session, then chat_in_session (or chat with the history, then update_session). Sessions, \
+models, agents and vector collections are also readable as resources (quant://sessions, \
+quant://models, quant://agents, quant://vector-collections, each with /{id}; quant://usage/{month}). \
+The organisation defaults to the configured one; pass `organisation` to use another."""
+
+DYNAMIC_INSTRUCTIONS = """ Only the discovery tools are loaded at first: call list_toolsets, then \
+enable_toolset for the group you need (sessions, inference, agents, vector_db, ...); its tools \
+appear right away."""
 
 
 class SelectionError(ValueError):
@@ -131,7 +136,7 @@ def build_server(
         "quant-mcp",
         title="Quant AI",
         version=__version__,
-        instructions=INSTRUCTIONS,
+        instructions=INSTRUCTIONS + (DYNAMIC_INSTRUCTIONS if settings.dynamic_toolsets else ""),
         website_url="https://www.quantcdn.io",
         lifespan=lifespan,
         log_level=settings.log_level,

@@ -28,6 +28,7 @@ async def tool_names(client: Client) -> set[str]:
 async def test_dynamic_mode_starts_with_the_discovery_tools_and_grows_on_request(simulator, era):
     async with Client(build_server(make_settings(simulator, dynamic_toolsets=True)), mode=era) as client:
         assert await tool_names(client) == DISCOVERY
+        assert "list_toolsets" in client.instructions, "the agent is told how to grow the tool list"
 
         menu = ok(await client.call_tool("list_toolsets", {}))["toolsets"]
         assert {entry["name"] for entry in menu} == {toolset.value for toolset in Toolset}
