@@ -9,7 +9,7 @@ from mcp import Client
 
 from quant_mcp.server import build_server
 from quant_mcp.simulator import Fault
-from tests.conftest import make_settings, text_of
+from tests.conftest import TEST_ORG, make_settings, text_of
 from tests.streaming.conftest import CLAUDE, MODEL, SAMPLES, api_requests
 
 pytestmark = pytest.mark.anyio
@@ -139,3 +139,18 @@ async def test_the_session_resource_is_announced_as_updated(simulator):
 
     updated = [m for m in received if getattr(m, "method", "") == "notifications/resources/updated"]
     assert [str(m.params.uri) for m in updated] == [f"quant://sessions/{session_id}"]
+
+
+async def test_on_legacy_routes_the_session_is_read_and_chatted_there_and_appended_on_v3(simulator, client_for):
+    client = await client_for(api_routes="legacy")
+    created = await client.call_tool("create_session", {"model": MODEL})
+    session_id = created.structured_content["sessionId"]
+
+    result = await client.call_tool("chat_in_session", {"sessionId": session_id, "message": "Hello"})
+
+    assert not result.is_error and result.structured_content["appended"] is True, text_of(result)
+    assert [(r.method, r.path.split("/ai/")[0]) for r in simulator.state.requests[1:]] == [
+        ("GET", f"/organisations/{TEST_ORG}"),
+        ("POST", f"/organisations/{TEST_ORG}"),
+        ("PUT", f"/api/v3/organizations/{TEST_ORG}"),  # the legacy family documents no update route
+    ]
