@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx
 import pytest
 import yaml
 from mcp import Client, StdioServerParameters
@@ -26,7 +25,7 @@ from mcp import Client, StdioServerParameters
 from quant_mcp import __version__
 from quant_mcp.http import ORGANIZATION_HEADERS, TOKEN_HEADER
 from tests.conftest import TEST_ORG, TEST_TOKEN, text_of
-from tests.http.conftest import CLIENT_TOKEN, connect, http_service, loopback_socket
+from tests.http.conftest import CLIENT_TOKEN, connect, free_port, http_service, loopback_socket, wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFESTS = ROOT / "manifests"
@@ -252,23 +251,13 @@ async def test_kubernetes_container_starts_and_passes_its_probes(simulator):
     [container] = kube("deployment")["spec"]["template"]["spec"]["containers"]
     secret = kube("secret.example")["stringData"]
     env = {e["name"]: e["value"] if "value" in e else secret[e["valueFrom"]["secretKeyRef"]["key"]] for e in container["env"]}
-    sock = loopback_socket()
-    port = sock.getsockname()[1]
-    sock.close()
+    port = free_port()
     args = [{"0.0.0.0": "127.0.0.1", "8000": str(port)}.get(a, a) for a in container["args"]]
     url = f"http://127.0.0.1:{port}"
     async with await anyio.open_process([QUANT_MCP, *args], env=quant_env(**env, QUANT_BASE_URL=simulator.base_url)) as process:
         try:
-            async with httpx.AsyncClient() as web:
-                with anyio.fail_after(30):
-                    while True:
-                        try:
-                            if (await web.get(url + container["readinessProbe"]["httpGet"]["path"])).status_code == 200:
-                                break
-                        except httpx.TransportError:
-                            pass
-                        await anyio.sleep(0.1)
-                assert (await web.get(url + container["livenessProbe"]["httpGet"]["path"])).status_code == 200
+            await wait_until_ready(url, container["readinessProbe"]["httpGet"]["path"])
+            await wait_until_ready(url, container["livenessProbe"]["httpGet"]["path"], seconds=1)
             healthcheck = await anyio.run_process([sys.executable, str(HEALTHCHECK), str(process.pid)], check=False)
             assert healthcheck.returncode == 0
             headers = {"Authorization": f"Bearer {secret['http-tokens']}", TOKEN_HEADER: TEST_TOKEN, ORGANIZATION_HEADERS[0]: TEST_ORG}

@@ -34,6 +34,25 @@ def loopback_socket() -> socket.socket:
     return sock
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on (free at the time of asking)."""
+    with loopback_socket() as sock:
+        return sock.getsockname()[1]
+
+
+async def wait_until_ready(url: str, path: str = "/readyz", seconds: float = 30) -> None:
+    """Poll ``url + path`` until it answers 200 (a server starting in another process)."""
+    async with httpx.AsyncClient() as web:
+        with anyio.fail_after(seconds):
+            while True:
+                try:
+                    if (await web.get(url + path)).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                await anyio.sleep(0.1)
+
+
 @asynccontextmanager
 async def serve_app(app: ASGIApp, sock: socket.socket | None = None) -> AsyncIterator[str]:
     """Run an ASGI app under uvicorn on a loopback socket (a free port by default); yields its base URL."""

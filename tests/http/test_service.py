@@ -9,14 +9,13 @@ import subprocess
 import sys
 
 import anyio
-import httpx
 import pytest
 from starlette.responses import Response
 
 from quant_mcp.config import Settings
 from quant_mcp.http import bind_problem, build_http_app, serve_http
 from tests.conftest import OTHER_ORG, OTHER_TOKEN, TEST_ORG, TEST_TOKEN, make_settings, text_of
-from tests.http.conftest import CLIENT_TOKEN, client_headers, connect, http_service, loopback_socket, serve_app
+from tests.http.conftest import CLIENT_TOKEN, client_headers, connect, free_port, http_service, serve_app, wait_until_ready
 
 pytestmark = pytest.mark.anyio
 
@@ -38,13 +37,6 @@ def initialize(padding: int = 0) -> dict:
     }
 
 
-def closed_port() -> int:
-    sock = loopback_socket()
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 # ----------------------------------------------------------------------------- health
 
 
@@ -56,7 +48,7 @@ async def test_healthz_and_readyz(web, simulator):
 
 
 async def test_readyz_is_503_when_the_quant_api_does_not_answer(web, simulator):
-    async with http_service(simulator, base_url=f"http://127.0.0.1:{closed_port()}") as url:
+    async with http_service(simulator, base_url=f"http://127.0.0.1:{free_port()}") as url:
         assert (await web.get(f"{url}/healthz")).status_code == 200  # alive, but
         ready = await web.get(f"{url}/readyz")
         assert ready.status_code == 503
@@ -138,17 +130,17 @@ def test_non_loopback_needs_auth_or_force():
 
 
 def test_serve_http_refuses_before_binding(capsys):
-    assert serve_http(Settings(_env_file=None), host="0.0.0.0", port=closed_port(), stateless=True, simulate=False) == 2
+    assert serve_http(Settings(_env_file=None), host="0.0.0.0", port=free_port(), stateless=True, simulate=False) == 2
     assert "refusing to listen on 0.0.0.0" in capsys.readouterr().err
     jwt_without_url = Settings(_env_file=None, http_auth="jwt", http_jwt_issuer="https://a.test", http_jwt_jwks_url="https://a.test/k")
-    assert serve_http(jwt_without_url, host="0.0.0.0", port=closed_port(), stateless=True, simulate=False) == 2
+    assert serve_http(jwt_without_url, host="0.0.0.0", port=free_port(), stateless=True, simulate=False) == 2
     assert "QUANT_HTTP_PUBLIC_URL" in capsys.readouterr().err
 
 
 def test_cli_refuses_non_loopback_without_auth():
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUANT_")}
     done = subprocess.run(
-        [sys.executable, "-m", "quant_mcp", "serve", "--transport", "http", "--host", "0.0.0.0", "--port", str(closed_port())],
+        [sys.executable, "-m", "quant_mcp", "serve", "--transport", "http", "--host", "0.0.0.0", "--port", str(free_port())],
         capture_output=True, text=True, timeout=60, env=env,
     )
     assert done.returncode == 2
@@ -191,7 +183,7 @@ async def test_stateless_serves_many_concurrent_clients(simulator, tenancy):
 
 
 async def test_cli_serves_http_and_stops_cleanly(simulator):
-    port = closed_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUANT_")} | {
         "QUANT_HTTP_TOKENS": CLIENT_TOKEN,
         "QUANT_API_TOKEN": TEST_TOKEN,
@@ -202,15 +194,7 @@ async def test_cli_serves_http_and_stops_cleanly(simulator):
     url = f"http://127.0.0.1:{port}"
     async with await anyio.open_process(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
         try:
-            async with httpx.AsyncClient() as web:
-                with anyio.fail_after(30):
-                    while True:
-                        try:
-                            if (await web.get(f"{url}/readyz")).status_code == 200:
-                                break
-                        except httpx.TransportError:
-                            pass
-                        await anyio.sleep(0.1)
+            await wait_until_ready(url)
             async with connect(url) as client:
                 assert "list_models" in {tool.name for tool in (await client.list_tools()).tools}
                 assert not (await client.call_tool("list_models", {})).is_error
