@@ -118,12 +118,25 @@ async def test_an_execution_identifier_cannot_escape_its_path_segment(simulator,
     assert api_requests(simulator) == []
 
 
-async def test_tool_results_are_sent_in_the_documented_shape(simulator, client_for):
-    """The simulator has no callback route yet, so only the request is checked, not the answer."""
+async def test_a_durable_execution_waits_for_client_tools_and_resumes_with_their_results(simulator, client_for):
     client = await client_for()
-    results = [{"toolUseId": "tooluse_1", "result": {"temperature": "24C"}}]
+    tool = {"toolSpec": {"name": "get_weather", "inputSchema": {"json": {"type": "object", "properties": {"city": {"type": "string"}}}}}}
+    started = await client.call_tool("start_chat_execution", chat_arguments("Weather in Sydney?", toolConfig={"tools": [tool]}))
+    request_id = started.structured_content["requestId"]
 
-    await client.call_tool("submit_tool_callback", {"callbackId": "cb-1", "toolResults": results})
+    waiting = await client.call_tool("get_durable_execution_status", {"identifier": request_id})
+    assert waiting.structured_content["status"] == "waiting_callback", text_of(waiting)
+    assert "call submit_tool_callback with callbackId" in text_of(waiting)
+    [pending] = waiting.structured_content["pendingTools"]
+    callback_id = waiting.structured_content["callbackId"]
+    results = [{"toolUseId": pending["toolUseId"], "result": {"temperature": "24C", "conditions": "Sunny"}}]
 
-    [record] = api_requests(simulator, "/chat/callback")
-    assert record.method == "POST" and record.body == {"callbackId": "cb-1", "toolResults": results}
+    submitted = await client.call_tool("submit_tool_callback", {"callbackId": callback_id, "toolResults": results})
+    again = await client.call_tool("submit_tool_callback", {"callbackId": callback_id, "toolResults": results})
+    finished = await client.call_tool("get_durable_execution_status", {"identifier": request_id})
+
+    assert not submitted.is_error and submitted.structured_content["success"] is True, text_of(submitted)
+    assert [r.body for r in api_requests(simulator, "/chat/callback")][0] == {"callbackId": callback_id, "toolResults": results}
+    assert again.is_error and "404" in text_of(again)  # a callbackId works once
+    assert finished.structured_content["status"] == "complete"
+    assert "24C" in finished.structured_content["result"]["response"]["content"]
