@@ -8,8 +8,15 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from . import agents, config, custom_tools, embeddings, images, inference, models, sessions, tools, usage, vector_db
+from . import agent_overlays, ai_search, chat_callback, files, filter_policies, governance, my_usage, orchestrations
+from . import skills, slack_bots, tasks, tool_orchestrations, vector_documents
 
-GROUPS = (sessions, inference, embeddings, images, models, usage, config, tools, custom_tools, agents, vector_db)
+GROUPS = (
+    sessions, inference, embeddings, images, models, usage, config, tools, custom_tools, agents, vector_db,
+    # The operations added after client 4.8.0 (PHP client 4.20.0):
+    chat_callback, my_usage, tool_orchestrations, agent_overlays, vector_documents, files, orchestrations, skills,
+    slack_bots, tasks, governance, filter_policies, ai_search,
+)
 
 
 def api_routes() -> list[Route]:
