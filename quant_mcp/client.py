@@ -152,17 +152,21 @@ class QuantClient:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         token: str | None = None,
+        idempotent: bool | None = None,
     ) -> Any:
         """Send one request and return the decoded JSON body (None when there is none).
 
-        Idempotent methods are retried on 429/5xx and network errors within
-        ``settings.max_retries``; POST is retried only when the connection never opened,
-        so nothing is ever created twice.
+        A request that is safe to repeat (``idempotent``; by default GET, PUT and DELETE) is
+        retried on 429/5xx and broken connections within ``settings.max_retries``. Any other
+        request is retried only when the connection never opened, so nothing is ever
+        created or appended twice.
         """
+        repeatable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         auth = self._auth(token)
         attempt = 0
         while True:
             body_headers, content = _content(body)  # afresh per attempt: a streamed body is read once
+            never_sent = False
             try:
                 response = await self._http.request(method, path, params=params, content=content, headers=auth | body_headers)
                 if response.is_success:
@@ -171,11 +175,7 @@ class QuantClient:
                 wait = _retry_after_seconds(response.headers.get("Retry-After"))
             except httpx.ConnectError as exc:
                 error = QuantAPIError(f"Could not connect to the Quant API for {method} {path}: {_network_reason(exc)}", retryable=True)
-                wait = None
-                if method not in IDEMPOTENT_METHODS and attempt < self.settings.max_retries:
-                    attempt += 1
-                    await anyio.sleep(_backoff(attempt))
-                    continue
+                wait, never_sent = None, True
             except httpx.TimeoutException:
                 raise QuantAPIError(
                     f"The Quant API did not answer {method} {path} within {self.settings.timeout:g} s (QUANT_TIMEOUT)."
@@ -186,7 +186,7 @@ class QuantClient:
                     retryable=True,
                 )
                 wait = None
-            if not (error.retryable and method in IDEMPOTENT_METHODS and attempt < self.settings.max_retries):
+            if not (error.retryable and (repeatable or never_sent) and attempt < self.settings.max_retries):
                 raise error
             if wait is not None and wait > self.settings.retry_max_wait:
                 raise QuantAPIError(f"{error} Retry after {wait:.0f} s.", status=error.status)

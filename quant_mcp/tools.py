@@ -162,6 +162,7 @@ async def send(invocation: Invocation) -> Mapping[str, Any]:
         params=invocation.query or None,
         body=invocation.body,
         token=invocation.token,
+        idempotent=invocation.operation.idempotent,
     )
     if invocation.route.response is not None:
         data = invocation.route.response(data)
