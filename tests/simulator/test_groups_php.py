@@ -35,7 +35,13 @@ def api(client: httpx.AsyncClient) -> ContractClient:
 
 async def test_an_async_chat_waits_for_the_client_tool_then_completes_once(api: ContractClient) -> None:
     session = (await api.call("POST", f"{V3}/sessions", 201, body={"userId": "u"}))["sessionId"]
-    chat = {"modelId": LITE, "messages": [user("where is order 42?")], "toolConfig": CLIENT_TOOL, "async": True, "sessionId": session}
+    chat = {
+        "modelId": LITE,
+        "messages": [user("where is order 42?")],
+        "toolConfig": CLIENT_TOOL,
+        "async": True,
+        "sessionId": session,
+    }
     queued = await api.call("POST", f"{V3}/chat", 202, body=chat)
     poll = f"{V3}/chat/executions/{queued['requestId']}"
     waiting = await api.call("GET", poll, 200)
@@ -46,7 +52,10 @@ async def test_an_async_chat_waits_for_the_client_tool_then_completes_once(api: 
 
     wrong = {"callbackId": waiting["callbackId"], "toolResults": [{"toolUseId": "tooluse_other", "result": {}}]}
     assert "toolResults" in (await api.call("POST", f"{V3}/chat/callback", 400, body=wrong))["message"]
-    right = {"callbackId": waiting["callbackId"], "toolResults": [{"toolUseId": pending["toolUseId"], "result": {"status": "shipped"}}]}
+    right = {
+        "callbackId": waiting["callbackId"],
+        "toolResults": [{"toolUseId": pending["toolUseId"], "result": {"status": "shipped"}}],
+    }
     assert (await api.call("POST", f"{V3}/chat/callback", 200, body=right))["callbackId"] == waiting["callbackId"]
 
     done = await api.call("GET", poll, 200)
@@ -60,7 +69,9 @@ async def test_an_async_chat_waits_for_the_client_tool_then_completes_once(api: 
 async def test_an_async_chat_whose_tool_the_server_ran_is_complete_at_once(api: ContractClient) -> None:
     tools = {**CLIENT_TOOL, "autoExecute": True, "allowedTools": ["get_weather"]}
     tools["tools"] = [{"toolSpec": {"name": "get_weather", "inputSchema": {"json": {"type": "object"}}}}]
-    queued = await api.call("POST", f"{V3}/chat", 202, body={"modelId": LITE, "messages": [user("Paris")], "toolConfig": tools, "async": True})
+    queued = await api.call(
+        "POST", f"{V3}/chat", 202, body={"modelId": LITE, "messages": [user("Paris")], "toolConfig": tools, "async": True}
+    )
     done = await api.call("GET", f"{V3}/chat/executions/{queued['requestId']}", 200)
     assert done["status"] == "complete" and done["result"]["toolExecutions"][0]["toolName"] == "get_weather"
 
@@ -76,8 +87,16 @@ async def test_tool_orchestration_ids_are_unknown_with_the_documented_404(api: C
 async def test_orchestration_lifecycle_follows_the_simulated_clock(api: ContractClient, sim: Simulator) -> None:
     items = [{"n": n} for n in range(5)]
     created = await api.call(
-        "POST", f"{V3}/orchestrations", 201,
-        body={"name": "Five", "agentId": "a", "inputSource": {"type": "static", "items": items}, "batchSize": 2, "autoStart": False},
+        "POST",
+        f"{V3}/orchestrations",
+        201,
+        body={
+            "name": "Five",
+            "agentId": "a",
+            "inputSource": {"type": "static", "items": items},
+            "batchSize": 2,
+            "autoStart": False,
+        },
     )
     url = f"{V3}/orchestrations/{created['orchestration']['orchestrationId']}"
     assert created["orchestration"]["status"] == "pending"
@@ -98,7 +117,7 @@ async def test_orchestration_lifecycle_follows_the_simulated_clock(api: Contract
     sim.state.advance_clock(2 * BATCH_SECONDS)
     finished = await api.call("GET", url, 200)
     assert progress(finished) == ("completed", 3) and finished["orchestration"]["progress"]["processedItems"] == 5
-    batches = (await api.call("GET", f"{url}/batches", 200, params={"limit": 2}))
+    batches = await api.call("GET", f"{url}/batches", 200, params={"limit": 2})
     assert [b["itemCount"] for b in batches["batches"]] == [2, 2] and batches["nextCursor"]
     last = await api.call("GET", f"{url}/batches", 200, params={"limit": 2, "cursor": batches["nextCursor"]})
     assert [(b["itemCount"], b["status"]) for b in last["batches"]] == [(1, "completed")] and last["nextCursor"] is None
@@ -110,18 +129,33 @@ async def test_orchestration_lifecycle_follows_the_simulated_clock(api: Contract
 async def test_orchestration_stop_conditions_and_task_query_items(api: ContractClient, sim: Simulator) -> None:
     for title in ("a", "b", "c"):
         await api.call("POST", f"{V3}/tasks", 201, body={"title": title, "taskListId": "batch"})
-    base = {"name": "Tasks", "toolId": "t", "inputSource": {"type": "task_query", "taskQuery": {"taskListId": "batch"}}, "batchSize": 1}
-    capped = (await api.call("POST", f"{V3}/orchestrations", 201, body={**base, "stopCondition": {"type": "max_iterations", "maxIterations": 2}}))["orchestration"]
-    manual = (await api.call("POST", f"{V3}/orchestrations", 201, body={**base, "stopCondition": {"type": "manual"}}))["orchestration"]
+    base = {
+        "name": "Tasks",
+        "toolId": "t",
+        "inputSource": {"type": "task_query", "taskQuery": {"taskListId": "batch"}},
+        "batchSize": 1,
+    }
+    capped = (
+        await api.call(
+            "POST", f"{V3}/orchestrations", 201, body={**base, "stopCondition": {"type": "max_iterations", "maxIterations": 2}}
+        )
+    )["orchestration"]
+    manual = (await api.call("POST", f"{V3}/orchestrations", 201, body={**base, "stopCondition": {"type": "manual"}}))[
+        "orchestration"
+    ]
     assert capped["inputSource"]["itemCount"] == 3 and capped["progress"]["totalBatches"] == 2
     sim.state.advance_clock(10 * BATCH_SECONDS)
     listed = {o["orchestrationId"]: o["status"] for o in (await api.call("GET", f"{V3}/orchestrations", 200))["orchestrations"]}
     assert listed == {capped["orchestrationId"]: "completed", manual["orchestrationId"]: "running"}
     running = await api.call("GET", f"{V3}/orchestrations", 200, params={"status": "running"})
     assert [o["orchestrationId"] for o in running["orchestrations"]] == [manual["orchestrationId"]]
-    assert (await api.call("POST", f"{V3}/orchestrations/{manual['orchestrationId']}/cancel", 200))["orchestration"]["status"] == "cancelled"
+    assert (await api.call("POST", f"{V3}/orchestrations/{manual['orchestrationId']}/cancel", 200))["orchestration"][
+        "status"
+    ] == "cancelled"
     missing = {"name": "x", "agentId": "a", "inputSource": {"type": "generator"}}
-    assert (await api.call("POST", f"{V3}/orchestrations", 400, body=missing))["message"].startswith("inputSource.generatorPrompt")
+    assert (await api.call("POST", f"{V3}/orchestrations", 400, body=missing))["message"].startswith(
+        "inputSource.generatorPrompt"
+    )
 
 
 # Tasks
@@ -158,7 +192,9 @@ async def test_task_dependencies_are_checked_and_deletes_refuse_or_cascade(api: 
     leaf = await task("leaf", middle)
     other = await task("other")
     unknown = "00000000-0000-4000-8000-000000000000"
-    assert (await api.call("POST", f"{V3}/tasks", 400, body={"title": "x", "dependsOn": [unknown]}))["message"].startswith("dependsOn[0]")
+    assert (await api.call("POST", f"{V3}/tasks", 400, body={"title": "x", "dependsOn": [unknown]}))["message"].startswith(
+        "dependsOn[0]"
+    )
     assert "cycle" in (await api.call("PUT", f"{V3}/tasks/{root}", 400, body={"dependsOn": [leaf]}))["message"]
 
     graph = await api.call("GET", f"{V3}/tasks/w/dependency-graph", 200)
@@ -178,10 +214,14 @@ async def test_task_dependencies_are_checked_and_deletes_refuse_or_cascade(api: 
 
 async def test_skill_collections_import_sync_and_delete(api: ContractClient) -> None:
     source = {"type": "github", "repo": "obra/superpowers", "path": "skills"}
-    imported = await api.call("POST", f"{V3}/skills/import-collection", 201, body={"namespace": "sp", "source": source, "tags": ["t"]})
+    imported = await api.call(
+        "POST", f"{V3}/skills/import-collection", 201, body={"namespace": "sp", "source": source, "tags": ["t"]}
+    )
     again = await api.call("POST", f"{V3}/skills/import-collection", 201, body={"namespace": "sp", "source": source})
     assert imported["imported"] >= 2 and [s["skillId"] for s in again["skills"]] == [s["skillId"] for s in imported["skills"]]
-    await api.call("POST", f"{V3}/skills", 201, body={"name": "local", "content": "c", "triggerCondition": "t", "namespace": "sp"})
+    await api.call(
+        "POST", f"{V3}/skills", 201, body={"name": "local", "content": "c", "triggerCondition": "t", "namespace": "sp"}
+    )
     [collection] = (await api.call("GET", f"{V3}/skills/collections", 200))["collections"]
     assert collection["namespace"] == "sp" and collection["count"] == imported["imported"] + 1
 
@@ -196,11 +236,17 @@ async def test_skill_collections_import_sync_and_delete(api: ContractClient) -> 
     for skill in synced["skills"]:
         await api.call("GET", f"{V3}/skills/{skill['skillId']}", 404)
     await api.call("POST", f"{V3}/skills/collections/sp/sync", 404)
-    await api.call("POST", f"{V3}/skills/import-collection", 502, body={"namespace": "gone", "source": {**source, "repo": "acme/missing"}})
+    await api.call(
+        "POST", f"{V3}/skills/import-collection", 502, body={"namespace": "gone", "source": {**source, "repo": "acme/missing"}}
+    )
 
 
 async def test_imported_skills_keep_local_overrides_and_refuse_content_changes(api: ContractClient) -> None:
-    skill = (await api.call("POST", f"{V3}/skills/import", 201, body={"source": {"type": "skills.sh", "url": "https://skills.sh/acme/pdf"}}))["skill"]
+    skill = (
+        await api.call(
+            "POST", f"{V3}/skills/import", 201, body={"source": {"type": "skills.sh", "url": "https://skills.sh/acme/pdf"}}
+        )
+    )["skill"]
     assert skill["name"] == "pdf" and skill["source"]["type"] == "skills.sh" and skill["content"].startswith("---\nname: pdf")
     url = f"{V3}/skills/{skill['skillId']}"
     assert (await api.call("PUT", url, 400, body={"content": "mine"}))["message"].startswith("content")
@@ -220,21 +266,44 @@ async def test_file_uploads_over_the_direct_limit_are_413_and_nothing_is_stored(
     refused = await api.call("POST", f"{V3}/files", 413, body={"content": too_big, "contentType": "application/octet-stream"})
     assert "requestUploadUrl" in refused["message"]
     assert (await api.call("GET", f"{V3}/files", 200))["files"] == []
-    presigned = await api.call("POST", f"{V3}/files", 201, body={"requestUploadUrl": True, "size": DIRECT_UPLOAD_LIMIT + 1, "contentType": "application/pdf"})
-    assert presigned["uploadUrl"].startswith("https://") and presigned["expiresIn"] == 3600 and presigned["size"] == DIRECT_UPLOAD_LIMIT + 1
+    presigned = await api.call(
+        "POST",
+        f"{V3}/files",
+        201,
+        body={"requestUploadUrl": True, "size": DIRECT_UPLOAD_LIMIT + 1, "contentType": "application/pdf"},
+    )
+    assert (
+        presigned["uploadUrl"].startswith("https://")
+        and presigned["expiresIn"] == 3600
+        and presigned["size"] == DIRECT_UPLOAD_LIMIT + 1
+    )
     both = {"content": "aGk=", "requestUploadUrl": True, "contentType": "text/plain"}
     assert (await api.call("POST", f"{V3}/files", 400, body=both))["message"].startswith("content")
-    assert (await api.call("POST", f"{V3}/files", 400, body={"content": "%%%", "contentType": "text/plain"}))["message"].startswith("content")
+    assert (await api.call("POST", f"{V3}/files", 400, body={"content": "%%%", "contentType": "text/plain"}))[
+        "message"
+    ].startswith("content")
 
 
 async def test_files_list_filters_and_pages_with_opaque_cursors(api: ContractClient) -> None:
     for n in range(3):
-        await api.call("POST", f"{V3}/files", 201, body={"content": "aGk=", "contentType": "text/plain", "filename": f"f{n}.txt", "metadata": {"kind": "a" if n else "b"}})
+        await api.call(
+            "POST",
+            f"{V3}/files",
+            201,
+            body={
+                "content": "aGk=",
+                "contentType": "text/plain",
+                "filename": f"f{n}.txt",
+                "metadata": {"kind": "a" if n else "b"},
+            },
+        )
     first = await api.call("GET", f"{V3}/files", 200, params={"limit": 2})
     assert [f["filename"] for f in first["files"]] == ["f2.txt", "f1.txt"] and first["hasMore"]
     second = await api.call("GET", f"{V3}/files", 200, params={"limit": 2, "cursor": first["nextCursor"]})
     assert [f["filename"] for f in second["files"]] == ["f0.txt"] and second == {**second, "hasMore": False, "nextCursor": None}
-    assert [f["filename"] for f in (await api.call("GET", f"{V3}/files", 200, params={"filter": '{"kind": "b"}'}))["files"]] == ["f0.txt"]
+    assert [f["filename"] for f in (await api.call("GET", f"{V3}/files", 200, params={"filter": '{"kind": "b"}'}))["files"]] == [
+        "f0.txt"
+    ]
     assert (await api.call("GET", f"{V3}/files", 400, params={"filter": "[1]"}))["message"].startswith("filter")
     assert (await api.call("GET", f"{V3}/files", 400, params={"cursor": "bogus"}))["message"].startswith("cursor")
 
@@ -281,7 +350,9 @@ async def test_ai_search_indexes_pushed_pages_and_answers_from_them(api: Contrac
     usage = await api.call("GET", f"{SEARCH}/usage", 200)
     assert (usage["searchRequests"], usage["chatRequests"], usage["ingestJobs"], usage["pagesIndexed"]) == (1, 1, 1, 0)
     invalid = {"pages": [{"url": "not a url", "title": "t", "content": "c"}]}
-    assert (await api.call("POST", f"{SEARCH}/pages", 422, body=invalid, valid_request=False))["message"].startswith("pages[0].url")
+    assert (await api.call("POST", f"{SEARCH}/pages", 422, body=invalid, valid_request=False))["message"].startswith(
+        "pages[0].url"
+    )
 
 
 # Governance, spend and usage/me
@@ -298,17 +369,26 @@ async def test_governance_round_trips_with_versions_and_422s(api: ContractClient
     assert kept["modelList"] == [TITAN] and kept["version"] == saved["version"] + 1
     unknown = {"aiEnabled": True, "modelPolicy": "allowlist", "modelList": ["no-such-model"]}
     assert (await api.call("PUT", f"{V3}/governance", 422, body=unknown))["message"].startswith("modelList[0]")
-    assert (await api.call("PUT", f"{V3}/governance", 422, body={"aiEnabled": True}, valid_request=False))["message"].startswith("modelPolicy")
+    assert (await api.call("PUT", f"{V3}/governance", 422, body={"aiEnabled": True}, valid_request=False))["message"].startswith(
+        "modelPolicy"
+    )
 
 
 async def test_spend_and_my_usage_count_the_chat_calls_against_the_budgets(api: ContractClient) -> None:
-    budgets = {"aiEnabled": True, "modelPolicy": "unrestricted", "spendLimits": {"monthlyBudgetCents": 1000, "perUserDailyBudgetCents": 200}}
+    budgets = {
+        "aiEnabled": True,
+        "modelPolicy": "unrestricted",
+        "spendLimits": {"monthlyBudgetCents": 1000, "perUserDailyBudgetCents": 200},
+    }
     await api.call("PUT", f"{V3}/governance", 200, body=budgets)
     for _ in range(3):
         await api.call("POST", f"{V3}/chat", 200, body={"modelId": LITE, "messages": [user("hello")]})
     spend = await api.call("GET", f"{V3}/governance/spend", 200)
     assert spend["orgTotal"]["requestCount"] == spend["todayTotal"]["requestCount"] == 3
-    assert spend["budget"] == {"monthlyBudgetCents": 1000, "usedPercent": 0.0, "remainingCents": 1000} and spend["dailyBudget"] is None
+    assert (
+        spend["budget"] == {"monthlyBudgetCents": 1000, "usedPercent": 0.0, "remainingCents": 1000}
+        and spend["dailyBudget"] is None
+    )
     mine = await api.call("GET", f"{V3}/usage/me", 200)
     assert mine["monthly"]["requestCount"] == 3 and TOKEN_A not in str(mine)
     assert mine["quota"]["monthlyLimit"] is None and mine["quota"]["dailyLimit"]["limitCents"] == 200
@@ -322,7 +402,9 @@ async def test_spend_and_my_usage_count_the_chat_calls_against_the_budgets(api: 
 
 async def test_filter_policies_validate_rules_with_422_and_switch_on_and_off(api: ContractClient) -> None:
     rules = [{"match": {"type": "word", "values": ["secret"]}, "action": "BLOCK", "applyTo": "input"}]
-    policy = (await api.call("POST", f"{V3}/filter-policies", 201, body={"name": "P", "rules": rules, "enabled": False}))["policy"]
+    policy = (await api.call("POST", f"{V3}/filter-policies", 201, body={"name": "P", "rules": rules, "enabled": False}))[
+        "policy"
+    ]
     url = f"{V3}/filter-policies/{policy['policyId']}"
     assert (await api.call("PUT", f"{url}/enable", 200))["policy"]["enabled"] is True
     assert (await api.call("PUT", f"{url}/disable", 200))["policy"]["enabled"] is False
@@ -330,7 +412,9 @@ async def test_filter_policies_validate_rules_with_422_and_switch_on_and_off(api
     assert (renamed["name"], renamed["rules"], renamed["enabled"]) == ("Q", rules, False)
     no_words = [{"match": {"type": "word", "values": []}, "action": "BLOCK"}]
     assert (await api.call("PUT", url, 422, body={"rules": no_words}))["message"].startswith("rules[0].match.values")
-    assert (await api.call("POST", f"{V3}/filter-policies", 422, body={"name": "R", "rules": []}, valid_request=False))["message"].startswith("rules")
+    assert (await api.call("POST", f"{V3}/filter-policies", 422, body={"name": "R", "rules": []}, valid_request=False))[
+        "message"
+    ].startswith("rules")
     await api.call("PUT", f"{V3}/filter-policies/nope/enable", 404)
 
 
@@ -364,7 +448,10 @@ async def test_slack_bots_own_their_agent_and_search_a_fixed_workspace(api: Cont
     users = (await api.call("GET", f"{V3}/slack-bots/{bot['botId']}/workspace/users", 200, params={"q": "PATEL"}))["results"]
     assert [(u["name"], u["real_name"]) for u in users] == [("dave", "Dave Patel")] and users[0]["id"].startswith("U")
     channels = (await api.call("GET", f"{V3}/slack-bots/{bot['botId']}/workspace/channels", 200))["results"]
-    assert len(channels) == 8 and channels == (await api.call("GET", f"{V3}/slack-bots/{bot['botId']}/workspace/channels", 200))["results"]
+    assert (
+        len(channels) == 8
+        and channels == (await api.call("GET", f"{V3}/slack-bots/{bot['botId']}/workspace/channels", 200))["results"]
+    )
 
     byo = (await api.call("POST", f"{V3}/slack-bots", 201, body={**body, "setupType": "byo"}))["bot"]
     assert byo["connected"] is False
@@ -374,7 +461,9 @@ async def test_slack_bots_own_their_agent_and_search_a_fixed_workspace(api: Cont
 
 
 async def test_vector_documents_list_and_delete_in_exactly_one_mode(api: ContractClient) -> None:
-    collection = (await api.call("POST", f"{V3}/vector-db/collections", 201, body={"name": "c", "embeddingModel": TITAN, "dimensions": 256}))
+    collection = await api.call(
+        "POST", f"{V3}/vector-db/collections", 201, body={"name": "c", "embeddingModel": TITAN, "dimensions": 256}
+    )
     url = f"{V3}/vector-db/collections/{collection['collection']['collectionId']}"
     documents = [{"content": f"document {n}", "key": f"k{n % 2}", "metadata": {"section": f"s{n}"}} for n in range(4)]
     uploaded = await api.call("POST", f"{url}/documents", 200, body={"documents": documents})
@@ -383,8 +472,12 @@ async def test_vector_documents_list_and_delete_in_exactly_one_mode(api: Contrac
     assert [d["key"] for d in (await api.call("GET", f"{url}/documents", 200, params={"key": "k1"}))["documents"]] == ["k1"]
     for body in ({}, {"purgeAll": False}, {"keys": ["k0"], "documentIds": []}):
         assert (await api.call("DELETE", f"{url}/documents", 400, body=body))["message"].startswith("body")
-    assert (await api.call("DELETE", f"{url}/documents", 200, body={"documentIds": uploaded["documentIds"][-1:]}))["deletedCount"] == 1
-    assert (await api.call("DELETE", f"{url}/documents", 200, body={"metadata": {"field": "section", "values": ["s2"]}}))["deletedCount"] == 1
+    assert (await api.call("DELETE", f"{url}/documents", 200, body={"documentIds": uploaded["documentIds"][-1:]}))[
+        "deletedCount"
+    ] == 1
+    assert (await api.call("DELETE", f"{url}/documents", 200, body={"metadata": {"field": "section", "values": ["s2"]}}))[
+        "deletedCount"
+    ] == 1
     assert (await api.call("GET", f"{url}/documents", 200))["total"] == 0
 
 
@@ -400,7 +493,9 @@ async def test_every_new_store_is_per_organisation(api: ContractClient, sim: Sim
     async with httpx.AsyncClient(base_url=sim.base_url, headers={"Authorization": f"Bearer {TOKEN_B}"}) as http:
         b = ContractClient(http)
         empty: list[tuple[str, Callable[[Any], Any]]] = [
-            (f"{other}/tasks", lambda r: r["tasks"]), (f"{other}/files", lambda r: r["files"]), (f"{other}/skills", lambda r: r["skills"]),
+            (f"{other}/tasks", lambda r: r["tasks"]),
+            (f"{other}/files", lambda r: r["files"]),
+            (f"{other}/skills", lambda r: r["skills"]),
             (f"/api/v3/organisations/{ORG_B}/projects/web/ai-search", lambda r: r["enabled"]),
         ]
         for path, pick in empty:

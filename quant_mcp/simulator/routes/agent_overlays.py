@@ -91,7 +91,9 @@ async def upsert_overlay(request: Request) -> Response:
     body = await parse_body(request, Overlay)
     base, is_global = _base(request)
     if not is_global:
-        raise bad_request("agentId", "overlays apply to global agents only; update an organisation agent with PUT agents/{agentId}")
+        raise bad_request(
+            "agentId", "overlays apply to global agents only; update an organisation agent with PUT agents/{agentId}"
+        )
     if body.model_id is not None:
         require_model(body.model_id, "chat")
     overlays = organisation_data(request).get(OverlayStore)

@@ -183,7 +183,14 @@ async def search(request: Request) -> Response:
     project.log_query(simulator_state(request).now(), body.query, "search")
     hits = project.search(body.query, body.limit, body.min_score)
     results = [
-        {"url": p.url, "title": p.title, "snippet": p.summary or p.content[:200], "score": score, "tags": p.tags, "topics": p.topics}
+        {
+            "url": p.url,
+            "title": p.title,
+            "snippet": p.summary or p.content[:200],
+            "score": score,
+            "tags": p.tags,
+            "topics": p.topics,
+        }
         for score, p in hits
     ]
     return JSONResponse({"query": body.query, "results": results, "count": len(results)})
@@ -199,7 +206,13 @@ async def chat(request: Request) -> Response:
         hits = [(1.0, project.pages[body.context_url]), *hits][: body.max_context_chunks]
     context = "\n\n".join(f"{p.title} ({p.url}): {p.content}" for _, p in hits)
     model = require_model(DEFAULT_CHAT_MODEL, "chat")
-    reply = generate(ChatPrompt(model=model, messages=[{"role": "user", "content": body.message}], system_prompt=f"Answer from these pages:\n{context}"))
+    reply = generate(
+        ChatPrompt(
+            model=model,
+            messages=[{"role": "user", "content": body.message}],
+            system_prompt=f"Answer from these pages:\n{context}",
+        )
+    )
     return JSONResponse(
         {
             "answer": reply.text,
@@ -239,7 +252,8 @@ async def crawl_pages(request: Request) -> Response:
     query = parse_query(request, ListCrawlPages)
     job = _job(request)
     results = [
-        r for r in job.results
+        r
+        for r in job.results
         if (query.status_code is None or r["statusCode"] == query.status_code)
         and (query.processing_status is None or r["processingStatus"] == query.processing_status)
     ][: query.limit]
@@ -251,7 +265,14 @@ async def list_pages(request: Request) -> Response:
     wanted = (query.search or "").lower()
     pages = [p for p in _set_up(request).pages.values() if wanted in p.url.lower() or wanted in p.title.lower()]
     shown, next_cursor = page(pages, query.limit, query.cursor)
-    return JSONResponse({"pages": [p.to_json() for p in shown], "count": len(shown), "nextCursor": next_cursor, "hasMore": next_cursor is not None})
+    return JSONResponse(
+        {
+            "pages": [p.to_json() for p in shown],
+            "count": len(shown),
+            "nextCursor": next_cursor,
+            "hasMore": next_cursor is not None,
+        }
+    )
 
 
 async def ingest_pages(request: Request) -> Response:
@@ -269,7 +290,15 @@ async def ingest_pages(request: Request) -> Response:
         for p in body.pages
     )
     updated = len(body.pages) - created
-    return JSONResponse({"jobId": job.id, "indexed": len(body.pages), "created": created, "updated": updated, "message": f"{len(body.pages)} page(s) indexed"})
+    return JSONResponse(
+        {
+            "jobId": job.id,
+            "indexed": len(body.pages),
+            "created": created,
+            "updated": updated,
+            "message": f"{len(body.pages)} page(s) indexed",
+        }
+    )
 
 
 async def delete_pages(request: Request) -> Response:
@@ -277,7 +306,9 @@ async def delete_pages(request: Request) -> Response:
     if not body.urls and not body.patterns:
         raise bad_request("urls", "name the pages to remove: urls, patterns (glob, e.g. https://example.com/blog/*) or both")
     project = _set_up(request)
-    doomed = [url for url in project.pages if url in body.urls or any(fnmatch.fnmatchcase(url, pattern) for pattern in body.patterns)]
+    doomed = [
+        url for url in project.pages if url in body.urls or any(fnmatch.fnmatchcase(url, pattern) for pattern in body.patterns)
+    ]
     for url in doomed:
         del project.pages[url]
     return JSONResponse({"deleted": len(doomed), "urls": doomed})

@@ -123,7 +123,9 @@ async def upload_file(request: Request) -> Response:
     organisation_data(request).get(FileStore)[file_id] = stored
     answer = stored.detail(now)
     if body.request_upload_url:
-        upload_url = f"https://uploads.quant-simulator.invalid/{quote(stored.s3_key)}?expires={int((now + URL_LIFETIME).timestamp())}"
+        upload_url = (
+            f"https://uploads.quant-simulator.invalid/{quote(stored.s3_key)}?expires={int((now + URL_LIFETIME).timestamp())}"
+        )
         answer.update(uploadUrl=upload_url, s3Key=stored.s3_key, expiresIn=int(URL_LIFETIME.total_seconds()))
     return JSONResponse(answer, status_code=201)
 

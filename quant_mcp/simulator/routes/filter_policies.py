@@ -125,7 +125,9 @@ async def create_policy(request: Request) -> Response:
     now = simulator_state(request).now()
     policy = FilterPolicy(str(uuid.uuid4()), body.name, body.description, body.enabled, rules, now, now)
     organisation_data(request).get(FilterPolicyStore)[policy.id] = policy
-    return JSONResponse({"success": True, "policy": policy.to_json(), "message": f"Filter policy '{policy.name}' created"}, status_code=201)
+    return JSONResponse(
+        {"success": True, "policy": policy.to_json(), "message": f"Filter policy '{policy.name}' created"}, status_code=201
+    )
 
 
 async def get_policy(request: Request) -> Response:

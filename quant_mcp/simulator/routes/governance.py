@@ -73,7 +73,7 @@ async def update_governance(request: Request) -> Response:
         if model_id not in MODELS:
             raise unprocessable(f"modelList[{index}]", f"model '{model_id}' not found")
     if "spendLimits" in changes:
-        merged["spendLimits"] = body.spend_limits.to_wire() if body.spend_limits else SpendLimits().to_wire()
+        merged["spendLimits"] = body.spend_limits.to_wire() if body.spend_limits else SpendLimits.model_validate({}).to_wire()
     merged["version"] = governance.config["version"] + 1
     governance.config = merged
     return JSONResponse({"success": True, "config": _config(request)})

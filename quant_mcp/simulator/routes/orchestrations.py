@@ -75,7 +75,7 @@ class CreateOrchestration(WireModel):
     input_source: InputSource
     batch_size: int = Field(10, ge=1, le=100)
     concurrency: int = Field(1, ge=1, le=10)
-    stop_condition: StopCondition = Field(default_factory=StopCondition)
+    stop_condition: StopCondition = Field(default_factory=lambda: StopCondition.model_validate({}))
     assigned_skills: list[str] = Field(default_factory=list)
     context: dict[str, Any] | None = None
     auto_start: bool = True
@@ -134,7 +134,12 @@ class Orchestration:
 
     def move(self, action: str, now: datetime) -> None:
         """Apply start/pause/resume/cancel, or 400 when the current status does not allow it."""
-        allowed = {"start": ("pending",), "pause": ("running",), "resume": ("paused",), "cancel": ("pending", "running", "paused")}
+        allowed = {
+            "start": ("pending",),
+            "pause": ("running",),
+            "resume": ("paused",),
+            "cancel": ("pending", "running", "paused"),
+        }
         if self.status not in allowed[action]:
             raise bad_request("status", f"cannot {action} an orchestration that is {self.status}")
         if self.status == "running":
@@ -270,7 +275,10 @@ async def get_orchestration(request: Request) -> Response:
 async def delete_orchestration(request: Request) -> Response:
     orchestration = _orchestration(request)
     if orchestration.status not in FINISHED:
-        raise ApiError(400, f"Orchestration '{orchestration.id}' is {orchestration.status}: cancel it first, only finished orchestrations can be deleted")
+        message = (
+            f"Orchestration '{orchestration.id}' is {orchestration.status}: only finished ones can be deleted, cancel it first"
+        )
+        raise ApiError(400, message)
     del organisation_data(request).get(OrchestrationStore)[orchestration.id]
     return Response(status_code=204)
 

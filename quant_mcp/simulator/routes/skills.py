@@ -35,8 +35,15 @@ from ..services.wire import EchoedModel
 # Every skill field in the order the API lists them, with the value of a field never set (name,
 # content and trigger condition are always set: by the client inline, by the source when imported).
 _TEMPLATE: dict[str, Any] = {
-    "name": None, "description": "", "content": None, "triggerCondition": None, "tags": [], "requiredTools": [],
-    "files": {}, "disableModelInvocation": False, "allowedTools": [],
+    "name": None,
+    "description": "",
+    "content": None,
+    "triggerCondition": None,
+    "tags": [],
+    "requiredTools": [],
+    "files": {},
+    "disableModelInvocation": False,
+    "allowedTools": [],
 }
 _SUMMARY_FIELDS = ("name", "description", "tags", "triggerCondition", "namespace")
 _FROM_SOURCE = ("content", "files", "source")  # what an update may not change on an imported skill
@@ -118,17 +125,34 @@ class Skill:
         upstream = {}
         if self.fetched is not None:
             fetched = self.fetched
-            upstream = {"name": fetched.name, "description": fetched.description, "triggerCondition": fetched.trigger_condition,
-                        "content": fetched.content, "files": fetched.files}
+            upstream = {
+                "name": fetched.name,
+                "description": fetched.description,
+                "triggerCondition": fetched.trigger_condition,
+                "content": fetched.content,
+                "files": fetched.files,
+            }
         return {**_TEMPLATE, **upstream, **self.fields}
 
     def summary(self) -> dict[str, Any]:
         wire = self.wire()
         fields = {name: wire[name] for name in _SUMMARY_FIELDS if name in wire}
-        return {"skillId": self.id, **fields, "source": self.source, "installedAt": timestamp(self.installed_at), "updatedAt": timestamp(self.updated_at)}
+        return {
+            "skillId": self.id,
+            **fields,
+            "source": self.source,
+            "installedAt": timestamp(self.installed_at),
+            "updatedAt": timestamp(self.updated_at),
+        }
 
     def detail(self) -> dict[str, Any]:
-        return {"skillId": self.id, **self.wire(), "source": self.source, "installedAt": timestamp(self.installed_at), "updatedAt": timestamp(self.updated_at)}
+        return {
+            "skillId": self.id,
+            **self.wire(),
+            "source": self.source,
+            "installedAt": timestamp(self.installed_at),
+            "updatedAt": timestamp(self.updated_at),
+        }
 
 
 @dataclass
@@ -183,8 +207,10 @@ async def import_skill(request: Request) -> Response:
 async def list_skills(request: Request) -> Response:
     query = parse_query(request, ListSkills)
     skills = [
-        s.summary() for s in _store(request).skills.values()
-        if (query.tag is None or query.tag in s.wire()["tags"]) and (query.namespace is None or s.fields.get("namespace") == query.namespace)
+        s.summary()
+        for s in _store(request).skills.values()
+        if (query.tag is None or query.tag in s.wire()["tags"])
+        and (query.namespace is None or s.fields.get("namespace") == query.namespace)
     ][: query.limit]
     return JSONResponse({"skills": skills, "count": len(skills)})
 
@@ -199,7 +225,9 @@ async def update_skill(request: Request) -> Response:
     changes = body.to_wire(exclude_unset=True)
     for name, value in changes.items():
         if name == "source" or (skill.fetched is not None and name in _FROM_SOURCE):
-            raise bad_request(name, "comes from the skill's source: change it upstream and sync" if skill.fetched else "is set by an import")
+            raise bad_request(
+                name, "comes from the skill's source: change it upstream and sync" if skill.fetched else "is set by an import"
+            )
         if value is None and name != "namespace":
             raise bad_request(name, "cannot be null")
     skill.fields.update(changes)
@@ -233,7 +261,11 @@ def _fill_collection(request: Request, namespace: str, source: dict[str, Any], e
     for upstream in fetched:
         skill = existing.get(upstream.name)
         if skill is None:
-            member = {**source, "path": "/".join(p for p in (source.get("path", "").strip("/"), upstream.name) if p), "collection": namespace}
+            member = {
+                **source,
+                "path": "/".join(p for p in (source.get("path", "").strip("/"), upstream.name) if p),
+                "collection": namespace,
+            }
             created.append(_add(request, member, {"namespace": namespace, **extra}, upstream))
         else:
             skill.fetched, skill.updated_at = upstream, now
@@ -248,7 +280,9 @@ async def import_collection(request: Request) -> Response:
     extra = {"tags": body.tags, **({"installedBy": body.installed_by} if body.installed_by else {})}
     outcome = _fill_collection(request, body.namespace, body.source.to_wire(exclude_none=True), extra)
     skills = [s.detail() for s in outcome["synced"] + outcome["created"]]
-    return JSONResponse({"namespace": body.namespace, "imported": len(skills), "failed": 0, "skills": skills, "errors": []}, status_code=201)
+    return JSONResponse(
+        {"namespace": body.namespace, "imported": len(skills), "failed": 0, "skills": skills, "errors": []}, status_code=201
+    )
 
 
 async def list_collections(request: Request) -> Response:
@@ -256,7 +290,9 @@ async def list_collections(request: Request) -> Response:
     for skill in _store(request).skills.values():
         if "namespace" in skill.fields:
             namespaces.setdefault(skill.fields["namespace"], []).append(skill.wire()["name"])
-    return JSONResponse({"collections": [{"namespace": ns, "count": len(names), "skills": names} for ns, names in namespaces.items()]})
+    return JSONResponse(
+        {"collections": [{"namespace": ns, "count": len(names), "skills": names} for ns, names in namespaces.items()]}
+    )
 
 
 async def delete_collection(request: Request) -> Response:

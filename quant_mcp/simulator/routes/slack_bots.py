@@ -31,19 +31,44 @@ from .agents import Agent, AgentStore
 
 CHANNELS = ("general", "random", "engineering", "support", "announcements", "ai-assistant", "design", "sales")
 USERS = (
-    ("alice", "Alice Nguyen"), ("bob", "Bob Smith"), ("carol", "Carol Jones"),
-    ("dave", "Dave Patel"), ("erin", "Erin Walker"), ("frank", "Frank Li"),
+    ("alice", "Alice Nguyen"),
+    ("bob", "Bob Smith"),
+    ("carol", "Carol Jones"),
+    ("dave", "Dave Patel"),
+    ("erin", "Erin Walker"),
+    ("frank", "Frank Li"),
 )
 # Bot field -> agent setting, for the settings a bot shares with its agent.
 _AGENT_SETTINGS = {
-    "name": "name", "systemPrompt": "system_prompt", "modelId": "model_id", "temperature": "temperature",
-    "maxTokens": "max_tokens", "allowedTools": "allowed_tools", "allowedCollections": "allowed_collections",
-    "assignedSkills": "assigned_skills", "longContext": "long_context", "guardrailPreset": "guardrail_preset",
+    "name": "name",
+    "systemPrompt": "system_prompt",
+    "modelId": "model_id",
+    "temperature": "temperature",
+    "maxTokens": "max_tokens",
+    "allowedTools": "allowed_tools",
+    "allowedCollections": "allowed_collections",
+    "assignedSkills": "assigned_skills",
+    "longContext": "long_context",
+    "guardrailPreset": "guardrail_preset",
     "filterPolicies": "filter_policies",
 }
 _SUMMARY_FIELDS = (
-    "name", "setupType", "status", "systemPrompt", "modelId", "temperature", "maxTokens", "allowedTools", "assignedSkills",
-    "allowedCollections", "allowedSubAgents", "guardrailPreset", "filterPolicies", "longContext", "sessionTtlDays", "keywordsEnabled",
+    "name",
+    "setupType",
+    "status",
+    "systemPrompt",
+    "modelId",
+    "temperature",
+    "maxTokens",
+    "allowedTools",
+    "assignedSkills",
+    "allowedCollections",
+    "allowedSubAgents",
+    "guardrailPreset",
+    "filterPolicies",
+    "longContext",
+    "sessionTtlDays",
+    "keywordsEnabled",
 )
 
 
@@ -95,7 +120,7 @@ class SlackBot:
 
     @property
     def connected(self) -> bool:
-        return self.settings["setupType"] == "quant"
+        return bool(self.settings["setupType"] == "quant")
 
     def summary(self) -> dict[str, Any]:
         fields = {name: self.settings[name] for name in _SUMMARY_FIELDS if name in self.settings}

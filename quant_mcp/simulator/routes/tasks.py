@@ -13,6 +13,7 @@ import uuid
 from typing import Any, Literal
 
 from pydantic import Field
+from pydantic.alias_generators import to_camel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -85,20 +86,35 @@ async def create_task(request: Request) -> Response:
     store.check_references("blockedByTaskIds", body.blocked_by_task_ids)
     now = epoch_ms(simulator_state(request).now())
     task = Task(
-        str(uuid.uuid4()), request.path_params["organisation"], body.title, body.description, body.task_list_id, "pending",
-        body.assigned_agent_id, body.created_by_agent_id, body.depends_on, body.metadata, body.max_retries, now, now,
-        body.blocked_reason, body.blocked_by_task_ids,
+        str(uuid.uuid4()),
+        request.path_params["organisation"],
+        body.title,
+        body.description,
+        body.task_list_id,
+        "pending",
+        body.assigned_agent_id,
+        body.created_by_agent_id,
+        body.depends_on,
+        body.metadata,
+        body.max_retries,
+        now,
+        now,
+        body.blocked_reason,
+        body.blocked_by_task_ids,
     )
     task.enter(body.status, now)
     store.tasks[task.id] = task
-    return JSONResponse({"taskId": task.id, "orgId": task.org_id, "title": task.title, "status": task.status, "createdAt": now}, status_code=201)
+    return JSONResponse(
+        {"taskId": task.id, "orgId": task.org_id, "title": task.title, "status": task.status, "createdAt": now}, status_code=201
+    )
 
 
 async def list_tasks(request: Request) -> Response:
     query = parse_query(request, ListTasks)
     store = _store(request)
     tasks = [
-        t for t in store.tasks.values()
+        t
+        for t in store.tasks.values()
         if (query.task_list_id is None or t.task_list_id == query.task_list_id)
         and (query.status is None or t.status == query.status)
         and (query.assigned_agent_id is None or t.assigned_agent_id == query.assigned_agent_id)
@@ -106,7 +122,9 @@ async def list_tasks(request: Request) -> Response:
     ][: query.limit]
     if query.depends_on is None:
         return JSONResponse({"tasks": [t.summary() for t in tasks], "count": len(tasks)})
-    found: dict[str, Any] = {"tasks": [t.summary() for t in tasks]} if query.include_details else {"taskIds": [t.id for t in tasks]}
+    found: dict[str, Any] = (
+        {"tasks": [t.summary() for t in tasks]} if query.include_details else {"taskIds": [t.id for t in tasks]}
+    )
     return JSONResponse({"dependsOn": query.depends_on, **found, "count": len(tasks)})
 
 
@@ -121,7 +139,7 @@ async def update_task(request: Request) -> Response:
     sent = body.model_fields_set
     for name in sent - _NULLABLE:
         if getattr(body, name) is None:
-            raise bad_request(UpdateTask.model_fields[name].validation_alias or name, "cannot be null")
+            raise bad_request(to_camel(name), "cannot be null")
     store.check_references("dependsOn", body.depends_on, task.id, acyclic=True)
     store.check_references("blockedByTaskIds", body.blocked_by_task_ids, task.id)
     now = epoch_ms(simulator_state(request).now())

@@ -41,7 +41,11 @@ class DeleteDocuments(WireModel):
 
     def modes(self) -> list[str]:
         """The wire names of the modes this body names (`purgeAll` only counts when true)."""
-        return [str(info.validation_alias) for name, info in type(self).model_fields.items() if getattr(self, name) not in (None, False)]
+        return [
+            str(info.validation_alias)
+            for name, info in type(self).model_fields.items()
+            if getattr(self, name) not in (None, False)
+        ]
 
     def doomed(self, document: VectorDocument) -> bool:
         if self.purge_all:
@@ -92,7 +96,9 @@ async def delete_documents(request: Request) -> Response:
     deleted = len(collection.documents) - len(kept)
     collection.documents = kept
     collection.updated_at = simulator_state(request).now()
-    return JSONResponse({"message": f"{deleted} document chunk(s) deleted ({modes[0]})", "collectionId": collection.id, "deletedCount": deleted})
+    return JSONResponse(
+        {"message": f"{deleted} document chunk(s) deleted ({modes[0]})", "collectionId": collection.id, "deletedCount": deleted}
+    )
 
 
 ROUTES = [

@@ -111,7 +111,9 @@ class SearchProject:
         """Add or replace `page`; True when it was new."""
         created = page.url not in self.pages
         self.pages[page.url] = page
-        job.results.append({"url": page.url, "statusCode": 200, "processingStatus": "indexed", "title": page.title, "error": None})
+        job.results.append(
+            {"url": page.url, "statusCode": 200, "processingStatus": "indexed", "title": page.title, "error": None}
+        )
         return created
 
     def new_job(self, kind: str, now: datetime, crawler_uuid: str | None = None) -> Job:
@@ -128,7 +130,9 @@ class SearchProject:
             url = f"{self.base_url.rstrip('/')}/{path}"
             title = f"{path.capitalize() or 'Home'} | {site}"
             if path == _GONE:
-                job.results.append({"url": url, "statusCode": 404, "processingStatus": "failed", "title": None, "error": "HTTP 404 Not Found"})
+                job.results.append(
+                    {"url": url, "statusCode": 404, "processingStatus": "failed", "title": None, "error": "HTTP 404 Not Found"}
+                )
                 continue
             content = f"The {path or 'home'} page of {site}. {site} offers {path or 'everything'} information for its visitors."
             self.index(job, IndexedPage(url, title, content, "text/html", None, [], [path] if path else [], job.id, now))
@@ -137,7 +141,9 @@ class SearchProject:
     def search(self, text: str, limit: int, min_score: float) -> list[tuple[float, IndexedPage]]:
         """Pages by descending similarity to `text`, at least `min_score` and above zero."""
         target = embed(text, DIMENSIONS)
-        scored = sorted(((cosine_similarity(target, page.embedding), page) for page in self.pages.values()), key=lambda pair: -pair[0])
+        scored = sorted(
+            ((cosine_similarity(target, page.embedding), page) for page in self.pages.values()), key=lambda pair: -pair[0]
+        )
         return [(round(score, 6), page) for score, page in scored if score > 0 and score >= min_score][:limit]
 
     def log_query(self, now: datetime, text: str, kind: str) -> None:

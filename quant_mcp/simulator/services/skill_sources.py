@@ -18,8 +18,14 @@ from typing import Any
 from ..core.errors import ApiError, bad_request
 
 COLLECTION_SKILLS = (
-    "brainstorming", "code-review", "systematic-debugging", "test-driven-development",
-    "writing-plans", "refactoring", "release-notes", "incident-review",
+    "brainstorming",
+    "code-review",
+    "systematic-debugging",
+    "test-driven-development",
+    "writing-plans",
+    "refactoring",
+    "release-notes",
+    "incident-review",
 )
 _REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
 
@@ -58,7 +64,8 @@ def _skill(name: str, location: str, version: str) -> FetchedSkill:
     title = name.replace("-", " ").replace("_", " ").capitalize()
     description = f"{title}, as published at {location}"
     trigger = f"Use when the task calls for {title.lower()}"
-    content = f"---\nname: {name}\ndescription: {description}\n---\n# {title}\n\n{trigger}. (Simulated SKILL.md from {location}@{version}.)\n"
+    front_matter = f"---\nname: {name}\ndescription: {description}\n---\n"
+    content = f"{front_matter}# {title}\n\n{trigger}. (Simulated SKILL.md from {location}@{version}.)\n"
     return FetchedSkill(name, description, trigger, content, {"SKILL.md": content})
 
 

@@ -128,7 +128,9 @@ class TaskStore:
                 pending += self.dependents(current)
         return found
 
-    def check_references(self, field_name: str, task_ids: list[str] | None, task_id: str | None = None, acyclic: bool = False) -> None:
+    def check_references(
+        self, field_name: str, task_ids: list[str] | None, task_id: str | None = None, acyclic: bool = False
+    ) -> None:
         """400 unless every id names another existing task (and, with `acyclic`, none depends on `task_id`)."""
         for index, other in enumerate(task_ids or []):
             where = f"{field_name}[{index}]"
