@@ -104,7 +104,7 @@ Organisation = Annotated[
 class WireModel(BaseModel):
     """A nested argument object: unknown fields refused, camelCase wire names."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, alias_generator=to_camel)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, alias_generator=to_camel, defer_build=True)
 
 
 class ToolArguments(ArgModelBase):
@@ -115,7 +115,7 @@ class ToolArguments(ArgModelBase):
     the tool receives the validated model itself as ``arguments``.
     """
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, alias_generator=to_camel)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, alias_generator=to_camel, defer_build=True)
 
     organisation: Organisation = None
 
@@ -130,7 +130,7 @@ class NoArguments(ToolArguments):
 class ApiResult(BaseModel):
     """Base of result models: fields the API adds later pass through untouched."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_camel)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_camel, defer_build=True)
 
 
 class Confirmation(ApiResult):
