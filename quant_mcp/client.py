@@ -180,6 +180,8 @@ class QuantClient:
                 raise QuantAPIError(
                     f"The Quant API did not answer {method} {path} within {self.settings.timeout:g} s (QUANT_TIMEOUT)."
                 ) from None
+            except httpx.InvalidURL as exc:  # e.g. a query too long for a URL: nothing was sent
+                raise QuantAPIError(f"The request could not be sent: {exc}. Use shorter arguments.") from None
             except httpx.TransportError as exc:
                 error = QuantAPIError(
                     f"The connection to the Quant API broke during {method} {path}: {_network_reason(exc)}",
