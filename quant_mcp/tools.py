@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import reprlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -262,6 +263,12 @@ class _Arguments(FuncMetadata):
             return {"arguments": InvalidArguments(exc)}
 
 
+# How a caller's value is quoted in an error: short, escaped, and safe on any input (a megabyte
+# string, nesting thousands deep) where plain repr() would be long or raise RecursionError.
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 60
+
+
 def _location(loc: tuple[int | str, ...]) -> str:
     """``messages.0.content.blocks.0.image.image.source`` -> ``messages.0.content.0.image.source``:
     drop the union tags pydantic puts in error locations."""
@@ -269,7 +276,7 @@ def _location(loc: tuple[int | str, ...]) -> str:
     for part in map(str, loc):
         if part in ("string", "blocks") or (parts and parts[-1] == part):
             continue
-        parts.append(part)
+        parts.append(part if part.isprintable() and len(part) <= 60 else _SHOWN.repr(part))  # an unknown key is the caller's text
     return ".".join(parts) or "arguments"
 
 
@@ -289,8 +296,7 @@ def describe_validation_error(tool: str, error: ValidationError) -> str:
         if item["type"] == "string_pattern_mismatch" and "A-Za-z0-9" in str(item.get("ctx", {}).get("pattern", "")):
             message = "must be an id of letters, digits and . _ : @ ~ + - starting with a letter or digit (no /, .., ?, # or spaces)"
         if item["type"] not in ("missing", "extra_forbidden") and "input" in item:
-            shown = repr(item["input"])
-            message += f" (got {shown[:60] + '...' if len(shown) > 60 else shown})"
+            message += f" (got {_SHOWN.repr(item['input'])})"
         problems.append(f"{where} {message}")
     more = error.error_count() - len(problems)
     tail = f"; and {more} more problem(s)" if more > 0 else ""
