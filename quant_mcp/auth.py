@@ -50,7 +50,9 @@ class StaticTokenVerifier:
     def __init__(self, tokens: dict[str, str]) -> None:
         """``tokens`` maps client name to token; only digests are kept."""
         if not tokens:
-            raise AuthConfigError("QUANT_HTTP_AUTH=static needs at least one token (QUANT_HTTP_TOKENS or QUANT_HTTP_TOKENS_FILE).")
+            raise AuthConfigError(
+                "QUANT_HTTP_AUTH=static needs at least one token (QUANT_HTTP_TOKENS or QUANT_HTTP_TOKENS_FILE)."
+            )
         self._digests = [(_digest(token), name) for name, token in tokens.items()]
 
     async def verify_token(self, token: str) -> AccessToken | None:
@@ -112,7 +114,9 @@ class JWTVerifier:
     ) -> None:
         unsafe = [alg for alg in algorithms if alg.lower() == "none" or alg.upper().startswith("HS")]
         if unsafe:
-            raise AuthConfigError(f"QUANT_HTTP_JWT_ALGORITHMS must be asymmetric (RS*, PS*, ES*, EdDSA); refusing {', '.join(unsafe)}.")
+            raise AuthConfigError(
+                f"QUANT_HTTP_JWT_ALGORITHMS must be asymmetric (RS*, PS*, ES*, EdDSA); refusing {', '.join(unsafe)}."
+            )
         self.jwks_url = jwks_url
         self.issuer = issuer
         self.audience = audience
@@ -174,7 +178,9 @@ class JWTVerifier:
             response.raise_for_status()
             key_set = jwt.PyJWKSet.from_dict(response.json())
         except (httpx.HTTPError, ValueError, jwt.PyJWTError) as exc:
-            log.warning("could not load the JWKS from %s: %s; bearer tokens are refused until it loads", self.jwks_url, type(exc).__name__)
+            log.warning(
+                "could not load the JWKS from %s: %s; bearer tokens are refused until it loads", self.jwks_url, type(exc).__name__
+            )
             return
         self._keys = {key.key_id: key for key in key_set.keys}
         log.info("loaded %d signing key(s) from %s", len(self._keys), self.jwks_url)
@@ -193,7 +199,8 @@ def inbound_auth(settings: Settings, resource_url: str) -> tuple[TokenVerifier, 
         # a 401 still says `Bearer error="invalid_token"` (RFC 6750).
         verifier: TokenVerifier = StaticTokenVerifier(load_static_tokens(settings))
         return verifier, AuthSettings(issuer_url=resource_url, resource_server_url=None)
-    missing = [name for name, value in (("QUANT_HTTP_JWT_ISSUER", settings.http_jwt_issuer), ("QUANT_HTTP_JWT_JWKS_URL", settings.http_jwt_jwks_url)) if not value]
+    required = {"QUANT_HTTP_JWT_ISSUER": settings.http_jwt_issuer, "QUANT_HTTP_JWT_JWKS_URL": settings.http_jwt_jwks_url}
+    missing = [name for name, value in required.items() if not value]
     if missing:
         raise AuthConfigError(f"QUANT_HTTP_AUTH=jwt needs {' and '.join(missing)}.")
     assert settings.http_jwt_issuer and settings.http_jwt_jwks_url

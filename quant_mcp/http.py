@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
+import anyio
 import httpx
 import uvicorn
 from mcp.server import MCPServer
@@ -113,12 +114,14 @@ def header_credentials(settings: Settings) -> Callable[[Context], Credentials]:
 
 class Readiness:
     """``/readyz``: ready when the MCP app's lifespan is up and the Quant API answers HTTP at all
-    (any status below 500; no token is sent). The answer is cached briefly."""
+    (any status below 500; no token is sent). The answer is cached briefly, and one probe at a
+    time goes out, so a flood of unauthenticated /readyz requests cannot flood the Quant API."""
 
     def __init__(self, server: MCPServer[AppState]) -> None:
         self._server = server
         self._probe: httpx.AsyncClient | None = None
         self._last: tuple[float, str | None] = (float("-inf"), None)
+        self._lock = anyio.Lock()
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -138,16 +141,17 @@ class Readiness:
         state = self._state()
         if state is None or self._probe is None:
             return "starting or stopping"
-        checked_at, problem = self._last
-        if time.monotonic() - checked_at < READINESS_CACHE_SECONDS:
+        async with self._lock:
+            checked_at, problem = self._last
+            if time.monotonic() - checked_at < READINESS_CACHE_SECONDS:
+                return problem
+            try:
+                response = await self._probe.get(state.settings.api_base_url)
+                problem = f"the Quant API answered {response.status_code}" if response.status_code >= 500 else None
+            except httpx.HTTPError as exc:
+                problem = f"the Quant API does not answer ({type(exc).__name__})"
+            self._last = (time.monotonic(), problem)
             return problem
-        try:
-            response = await self._probe.get(state.settings.api_base_url)
-            problem = f"the Quant API answered {response.status_code}" if response.status_code >= 500 else None
-        except httpx.HTTPError as exc:
-            problem = f"the Quant API does not answer ({type(exc).__name__})"
-        self._last = (time.monotonic(), problem)
-        return problem
 
     async def respond(self, request: Request) -> JSONResponse:
         problem = await self._problem()
@@ -215,7 +219,10 @@ def serve_http(settings: Settings, *, host: str, port: int, stateless: bool, sim
         log.warning(
             "\n%s\nINSECURE: listening on %s WITHOUT inbound authentication (--force-insecure).\n"
             "Anyone who can reach this port can use this server%s.\n%s",
-            "!" * 72, host, " and its Quant API token" if settings.http_tenancy == "single" else "", "!" * 72,
+            "!" * 72,
+            host,
+            " and its Quant API token" if settings.http_tenancy == "single" else "",
+            "!" * 72,
         )
     if settings.http_tenancy == "single" and not settings.api_token and not simulate:
         log.warning("QUANT_API_TOKEN is not set: tool calls will fail (or use QUANT_HTTP_TENANCY=multi).")

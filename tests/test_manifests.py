@@ -127,8 +127,9 @@ def test_client_snippets_name_the_server_the_same_way():
 
 
 def test_kubernetes_manifests_fit_together():
-    deployment, service, hpa, policy, secret = (kube(n) for n in ("deployment", "service", "hpa", "networkpolicy", "secret.example"))
-    assert {d["metadata"]["namespace"] for d in (deployment, service, hpa, policy, secret)} == {kube("namespace")["metadata"]["name"]}
+    names = ("deployment", "service", "hpa", "networkpolicy", "secret.example")
+    deployment, service, hpa, policy, secret = documents = [kube(n) for n in names]
+    assert {d["metadata"]["namespace"] for d in documents} == {kube("namespace")["metadata"]["name"]}
     pod = deployment["spec"]["template"]
     labels = pod["metadata"]["labels"]
     assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
@@ -151,7 +152,8 @@ def test_kubernetes_manifests_fit_together():
         if "valueFrom" in entry:
             ref = entry["valueFrom"]["secretKeyRef"]
             assert ref["name"] == secret["metadata"]["name"] and ref["key"] in secret["stringData"]
-    assert set(kube("kustomization")["resources"]) == {"namespace.yaml", "deployment.yaml", "service.yaml", "hpa.yaml", "networkpolicy.yaml"}
+    applied = {p.name for p in KUBERNETES.glob("*.yaml")} - {"kustomization.yaml", "secret.example.yaml"}
+    assert set(kube("kustomization")["resources"]) == applied
 
 
 def test_dockerfile_is_multi_stage_non_root_with_healthcheck():
@@ -185,7 +187,8 @@ def stdio_launches() -> dict[str, tuple[str, list[str], dict[str, str]]]:
     )
     mcpb = load(MANIFESTS / "mcpb" / "manifest.json")
     config = mcpb["server"]["mcp_config"]
-    user = {"api_token": TEST_TOKEN, "organization": TEST_ORG, **{k: str(v.get("default", "")).lower() for k, v in mcpb["user_config"].items() if "default" in v}}
+    defaults = {k: str(v["default"]).lower() for k, v in mcpb["user_config"].items() if "default" in v}
+    user = defaults | {"api_token": TEST_TOKEN, "organization": TEST_ORG}
     env = {k: v.replace("${__dirname}", str(MANIFESTS / "mcpb")) for k, v in config["env"].items()}
     env = {k: re.sub(r"\$\{user_config\.(\w+)\}", lambda m: user[m.group(1)], v) for k, v in env.items()}
     launches["mcpb/manifest.json"] = (config["command"], config["args"], env)
@@ -229,7 +232,8 @@ def http_targets() -> dict[str, tuple[str, dict[str, str]]]:
             targets[path.name] = (server["url"], {k: fill(v) for k, v in server["headers"].items()})
     [remote] = load(MANIFESTS / "server.json")["remotes"]
     sample = {"Authorization": f"Bearer {CLIENT_TOKEN}", TOKEN_HEADER: TEST_TOKEN, ORGANIZATION_HEADERS[0]: TEST_ORG}
-    targets["server.json:remote"] = (remote["url"].replace("{host}", "mcp.example.com"), {h["name"]: sample[h["name"]] for h in remote["headers"]})
+    url = remote["url"].replace("{host}", "mcp.example.com")
+    targets["server.json:remote"] = (url, {h["name"]: sample[h["name"]] for h in remote["headers"]})
     return targets
 
 
@@ -260,7 +264,8 @@ async def test_kubernetes_container_starts_and_passes_its_probes(simulator):
             await wait_until_ready(url, container["livenessProbe"]["httpGet"]["path"], seconds=1)
             healthcheck = await anyio.run_process([sys.executable, str(HEALTHCHECK), str(process.pid)], check=False)
             assert healthcheck.returncode == 0
-            headers = {"Authorization": f"Bearer {secret['http-tokens']}", TOKEN_HEADER: TEST_TOKEN, ORGANIZATION_HEADERS[0]: TEST_ORG}
+            headers = {"Authorization": f"Bearer {secret['http-tokens']}", TOKEN_HEADER: TEST_TOKEN}
+            headers[ORGANIZATION_HEADERS[0]] = TEST_ORG
             async with connect(url, headers=headers) as client:
                 assert not (await client.call_tool("list_models", {})).is_error
         finally:
@@ -302,7 +307,8 @@ async def test_docker_image_serves_tools_list_over_stdio(simulator):
         pytest.skip(f"cannot build or run the image here: {problem}")
     build = await anyio.run_process(["docker", "build", "-t", "quant-mcp:test", str(ROOT)], check=False)
     assert build.returncode == 0, build.stderr.decode()[-2000:]
-    args = ["run", "-i", "--rm", "--network", "host", "-e", "QUANT_API_TOKEN", "-e", "QUANT_ORGANIZATION", "-e", "QUANT_BASE_URL", "quant-mcp:test"]
+    args = ["run", "-i", "--rm", "--network", "host"]
+    args += ["-e", "QUANT_API_TOKEN", "-e", "QUANT_ORGANIZATION", "-e", "QUANT_BASE_URL", "quant-mcp:test"]
     env = {"QUANT_API_TOKEN": TEST_TOKEN, "QUANT_ORGANIZATION": TEST_ORG, "QUANT_BASE_URL": simulator.base_url}
     async with Client(StdioServerParameters(command="docker", args=args, env=env)) as client:
         assert "list_models" in {tool.name for tool in (await client.list_tools()).tools}

@@ -65,7 +65,8 @@ def http_server(base_url: str) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the HTTP server did not start: {process.stderr.read().decode()[-1000:] if process.stderr else ''}")
+                stderr = process.stderr.read().decode() if process.stderr else ""
+                raise RuntimeError(f"the HTTP server did not start: {stderr[-1000:]}")
             time.sleep(0.1)
         yield f"http://127.0.0.1:{port}/mcp"
     finally:
@@ -177,6 +178,7 @@ def main(quick: bool = False) -> list[dict[str, Any]]:
 
         anyio.run(run)
     return rows
+
 
 if __name__ == "__main__":
     cli_main(main)

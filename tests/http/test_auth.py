@@ -36,6 +36,7 @@ INITIALIZE = {
     "method": "initialize",
     "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
 }
+SCOPED = {"http_required_scopes": "quant:ai"}
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
@@ -152,7 +153,7 @@ def jwt_settings(jwks_url: str, **extra: Any) -> dict[str, Any]:
 
 
 async def test_jwt_401_points_at_protected_resource_metadata(web, simulator, issuer):
-    async with issuer.serving() as jwks_url, http_service(simulator, **jwt_settings(jwks_url, http_required_scopes="quant:ai")) as url:
+    async with issuer.serving() as jwks_url, http_service(simulator, **jwt_settings(jwks_url, **SCOPED)) as url:
         response = await web.post(f"{url}/mcp", json=INITIALIZE, headers=MCP_HEADERS)
         assert response.status_code == 401
         challenge = response.headers["WWW-Authenticate"]
@@ -218,7 +219,7 @@ async def test_jwt_forged_signature_alg_confusion_and_none_are_401(web, simulato
 
 
 async def test_jwt_missing_scope_is_403_insufficient_scope(web, simulator, issuer):
-    async with issuer.serving() as jwks_url, http_service(simulator, **jwt_settings(jwks_url, http_required_scopes="quant:ai")) as url:
+    async with issuer.serving() as jwks_url, http_service(simulator, **jwt_settings(jwks_url, **SCOPED)) as url:
         without = MCP_HEADERS | {"Authorization": f"Bearer {issuer.token(scope='other')}"}
         response = await web.post(f"{url}/mcp", json=INITIALIZE, headers=without)
         assert response.status_code == 403
@@ -229,7 +230,9 @@ async def test_jwt_missing_scope_is_403_insufficient_scope(web, simulator, issue
 
 async def test_jwt_verifier_follows_key_rotation_but_rate_limits_fetches(issuer):
     async with issuer.serving() as jwks_url:
-        verifier = JWTVerifier(jwks_url=jwks_url, issuer=ISSUER, audience=PUBLIC_URL, algorithms=["RS256", "ES256"], refresh_interval=0)
+        verifier = JWTVerifier(
+            jwks_url=jwks_url, issuer=ISSUER, audience=PUBLIC_URL, algorithms=["RS256", "ES256"], refresh_interval=0
+        )
         try:
             assert (await verifier.verify_token(issuer.token())).subject == "user-1"
             issuer.add_key("k2", ec.generate_private_key(ec.SECP256R1()))  # rotation to a new EC key
@@ -263,6 +266,6 @@ def test_jwt_configuration_is_checked():
         inbound_auth(Settings(_env_file=None, http_auth="jwt"), PUBLIC_URL)
     with pytest.raises(AuthConfigError, match="asymmetric"):
         inbound_auth(
-            Settings(_env_file=None, http_auth="jwt", http_jwt_issuer=ISSUER, http_jwt_jwks_url="https://x/jwks", http_jwt_algorithms="HS256"),
+            Settings(_env_file=None, **jwt_settings("https://x/jwks", http_jwt_algorithms="HS256")),
             PUBLIC_URL,
         )

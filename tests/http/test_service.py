@@ -14,8 +14,17 @@ from starlette.responses import Response
 
 from quant_mcp.config import Settings
 from quant_mcp.http import bind_problem, build_http_app, serve_http
-from tests.conftest import OTHER_ORG, OTHER_TOKEN, TEST_ORG, TEST_TOKEN, make_settings, text_of
-from tests.http.conftest import CLIENT_TOKEN, client_headers, connect, free_port, http_service, serve_app, wait_until_ready
+from tests.conftest import OTHER_ORG, OTHER_TOKEN, TEST_ORG, TEST_TOKEN, text_of
+from tests.http.conftest import (
+    CLIENT_TOKEN,
+    client_headers,
+    connect,
+    free_port,
+    http_service,
+    loopback_socket,
+    serve_app,
+    wait_until_ready,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -65,9 +74,21 @@ async def test_readyz_is_503_when_the_quant_api_fails(web, simulator):
     async with serve_app(failing) as upstream, http_service(simulator, base_url=upstream) as url:
         ready = await web.get(f"{url}/readyz")
         assert ready.status_code == 503 and ready.json()["reason"] == "the Quant API answered 503"
-        for _ in range(5):  # unauthenticated probes are cached: no more upstream requests
-            assert (await web.get(f"{url}/readyz")).status_code == 503
+        async with anyio.create_task_group() as tg:  # a burst of unauthenticated probes: served from the cache
+            for _ in range(20):
+                tg.start_soon(web.get, f"{url}/readyz")
     assert probes == ["/"]
+
+
+async def test_simulate_mode_serves_the_built_in_simulator(web):
+    settings = Settings(_env_file=None, http_auth="static", http_tokens=CLIENT_TOKEN)  # no Quant token, no base URL
+    sock = loopback_socket()
+    async with serve_app(build_http_app(settings, simulate=True, port=sock.getsockname()[1]), sock) as url:
+        ready = await web.get(f"{url}/readyz")  # probes the simulator the lifespan started, not the real API
+        assert ready.status_code == 200, ready.text
+        async with connect(url) as client:
+            result = await client.call_tool("list_models", {})
+            assert not result.is_error, text_of(result)
 
 
 # ----------------------------------------------------------------------------- Host / Origin / size
@@ -95,7 +116,9 @@ async def test_configured_hosts_and_origins_are_accepted(web, simulator):
         ):
             response = await web.post(f"{url}/mcp", json=initialize(), headers=MCP_HEADERS | extra)
             assert response.status_code == 200, extra
-        response = await web.post(f"{url}/mcp", json=initialize(), headers=MCP_HEADERS | {"Origin": "https://app.example.test.evil"})
+        response = await web.post(
+            f"{url}/mcp", json=initialize(), headers=MCP_HEADERS | {"Origin": "https://app.example.test.evil"}
+        )
         assert response.status_code == 403
 
 
@@ -132,7 +155,9 @@ def test_non_loopback_needs_auth_or_force():
 def test_serve_http_refuses_before_binding(capsys):
     assert serve_http(Settings(_env_file=None), host="0.0.0.0", port=free_port(), stateless=True, simulate=False) == 2
     assert "refusing to listen on 0.0.0.0" in capsys.readouterr().err
-    jwt_without_url = Settings(_env_file=None, http_auth="jwt", http_jwt_issuer="https://a.test", http_jwt_jwks_url="https://a.test/k")
+    jwt_without_url = Settings(
+        _env_file=None, http_auth="jwt", http_jwt_issuer="https://a.test", http_jwt_jwks_url="https://a.test/k"
+    )
     assert serve_http(jwt_without_url, host="0.0.0.0", port=free_port(), stateless=True, simulate=False) == 2
     assert "QUANT_HTTP_PUBLIC_URL" in capsys.readouterr().err
 
@@ -141,7 +166,10 @@ def test_cli_refuses_non_loopback_without_auth():
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUANT_")}
     done = subprocess.run(
         [sys.executable, "-m", "quant_mcp", "serve", "--transport", "http", "--host", "0.0.0.0", "--port", str(free_port())],
-        capture_output=True, text=True, timeout=60, env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
     assert done.returncode == 2
     assert "refusing to listen on 0.0.0.0" in done.stderr and "--force-insecure" in done.stderr
@@ -190,7 +218,8 @@ async def test_cli_serves_http_and_stops_cleanly(simulator):
         "QUANT_ORGANIZATION": TEST_ORG,
         "QUANT_BASE_URL": simulator.base_url,
     }
-    argv = [sys.executable, "-m", "quant_mcp", "serve", "--transport", "http", "--port", str(port), "--auth", "static", "--stateless"]
+    argv = [sys.executable, "-m", "quant_mcp", "serve", "--transport", "http", "--port", str(port)]
+    argv += ["--auth", "static", "--stateless"]
     url = f"http://127.0.0.1:{port}"
     async with await anyio.open_process(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
         try:

@@ -95,6 +95,9 @@ async def test_single_tenant_ignores_client_quant_headers(simulator):
     assert [(r.organisation, r.status) for r in simulator.state.requests] == [(TEST_ORG, 200)]
 
 
+CALLS = (("list_models", {}), ("get_session", {"sessionId": "nope"}), ("create_session", {"userId": "u"}))
+
+
 async def test_client_tokens_never_reach_logs_or_output(simulator, caplog, capfd):
     bogus = "qc_SECRET-bogus-token-0000ffff"
     caplog.set_level(logging.DEBUG)
@@ -102,7 +105,7 @@ async def test_client_tokens_never_reach_logs_or_output(simulator, caplog, capfd
         texts = []
         for token, org in ((TEST_TOKEN, TEST_ORG), (bogus, TEST_ORG), (OTHER_TOKEN, TEST_ORG)):
             async with connect(url, headers=client_headers(token, org)) as client:
-                for name, arguments in (("list_models", {}), ("get_session", {"sessionId": "nope"}), ("create_session", {"userId": "u"})):
+                for name, arguments in CALLS:
                     texts.append(text_of(await client.call_tool(name, arguments)))
     assert any("401" in text for text in texts) and any("403" in text for text in texts)  # the failures happened
     captured = capfd.readouterr()
