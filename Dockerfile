@@ -16,9 +16,9 @@ RUN python -m venv /opt/quant-mcp
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY quant_mcp ./quant_mcp
-RUN /opt/quant-mcp/bin/pip install --no-compile . \
-    && find /opt/quant-mcp -name '__pycache__' -prune -exec rm -rf {} + \
-    && rm -rf /opt/quant-mcp/lib/python3.11/site-packages/pip /opt/quant-mcp/bin/pip*
+# Byte-code stays compiled (stdio servers start often; the root FS may be read-only), pip goes.
+RUN /opt/quant-mcp/bin/pip install . \
+    && /opt/quant-mcp/bin/pip uninstall --yes pip
 
 # ---- runtime: the virtualenv on a clean slim base, as an unprivileged user
 FROM ${PYTHON_IMAGE}
@@ -31,7 +31,8 @@ ENV PATH=/opt/quant-mcp/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1
 COPY --from=build /opt/quant-mcp /opt/quant-mcp
 COPY manifests/docker/healthcheck.py /usr/local/bin/quant-mcp-healthcheck
-RUN useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin quant
+RUN groupadd --system --gid 10001 quant \
+    && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin quant
 USER 10001:10001
 EXPOSE 8000
 # HTTP mode: GET /healthz on the served port. stdio mode has nothing to probe and reports healthy.
