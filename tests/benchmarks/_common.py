@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".bench-cache"  # gitignored: the peer's venv and anything else a benchmark installs
@@ -54,7 +54,14 @@ def median(values: Sequence[float]) -> float:
 def row(benchmark: str, metric: str, value: float, baseline: float | None, note: str = "") -> dict[str, Any]:
     """One line of the table; ``ratio`` is value / baseline (None without a baseline)."""
     ratio = value / baseline if baseline else None
-    return {"benchmark": benchmark, "metric": metric, "value": value, "baseline": baseline, "ratio": ratio, "note": note}
+    return {
+        "benchmark": benchmark,
+        "metric": metric,
+        "value": value,
+        "baseline": baseline,
+        "ratio": ratio,
+        "note": note,
+    }
 
 
 def print_table(rows: Sequence[Mapping[str, Any]], file: Any = None) -> None:
@@ -108,7 +115,7 @@ class StdioServer:
     """
 
     def __init__(self, argv: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 60.0) -> None:
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         self.timeout = timeout
         self.process = subprocess.Popen(
             list(argv),
@@ -192,7 +199,7 @@ class StdioServer:
         self._stderr.close()
         return code
 
-    def __enter__(self) -> StdioServer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -230,13 +237,13 @@ _SIMULATOR = """
 import sys, anyio
 from quant_mcp.simulator import Simulator
 
-async def main():
-    async with Simulator(tokens={%r: %r}) as sim:
+async def main(token, organisation):
+    async with Simulator(tokens={token: organisation}) as sim:
         print(sim.base_url, flush=True)
         await anyio.to_thread.run_sync(sys.stdin.read)
 
-anyio.run(main)
-""" % (TOKEN, ORGANISATION)
+anyio.run(main, *sys.argv[1:3])
+"""
 
 
 @contextmanager
@@ -245,7 +252,12 @@ def simulator_process() -> Iterator[str]:
     measured for this process's event loop or GIL); yields its base URL. It knows one tenant:
     :data:`TOKEN` bound to :data:`ORGANISATION`."""
     process = subprocess.Popen(
-        [PYTHON, "-c", _SIMULATOR], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=clean_env(), cwd=ROOT, text=True
+        [PYTHON, "-c", _SIMULATOR, TOKEN, ORGANISATION],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=clean_env(),
+        cwd=ROOT,
+        text=True,
     )
     try:
         assert process.stdout is not None

@@ -45,7 +45,10 @@ async def _in_memory(base_url: str, session_id: str, calls: int) -> tuple[list[f
     settings = Settings(_env_file=None, base_url=base_url, api_token=TOKEN, organization=ORGANISATION)
     mcp_ms: list[float] = []
     plain_ms: list[float] = []
-    async with Client(build_server(settings)) as client, httpx.AsyncClient(base_url=base_url, headers=_headers()) as http:
+    async with (
+        Client(build_server(settings)) as client,
+        httpx.AsyncClient(base_url=base_url, headers=_headers()) as http,
+    ):
         for i in range(WARM_UP + calls):
             started = time.perf_counter()
             result = await client.call_tool("get_session", {"sessionId": session_id})
@@ -63,9 +66,10 @@ async def _in_memory(base_url: str, session_id: str, calls: int) -> tuple[list[f
 def _stdio(base_url: str, session_id: str, calls: int) -> tuple[list[float], list[float]]:
     mcp_ms: list[float] = []
     plain_ms: list[float] = []
-    with StdioServer(quant_mcp_argv("serve"), quant_mcp_env(base_url)) as server, httpx.Client(
-        base_url=base_url, headers=_headers()
-    ) as http:
+    with (
+        StdioServer(quant_mcp_argv("serve"), quant_mcp_env(base_url)) as server,
+        httpx.Client(base_url=base_url, headers=_headers()) as http,
+    ):
         server.initialize()
         for i in range(WARM_UP + calls):
             started = time.perf_counter()
@@ -84,7 +88,11 @@ def _rows(way: str, mcp_ms: list[float], plain_ms: list[float], target: str) -> 
     for q in (50, 99):
         value, baseline = percentile(mcp_ms, q), percentile(plain_ms, q)
         note = f"{value - baseline:+.2f} ms added; {len(mcp_ms)} calls, alternating with plain httpx"
-        rows.append(row("per-call overhead", f"get_session {way} p{q} (ms)", value, baseline, note + (target if q == 50 else "")))
+        rows.append(
+            row(
+                "per-call overhead", f"get_session {way} p{q} (ms)", value, baseline, note + (target if q == 50 else "")
+            )
+        )
     return rows
 
 

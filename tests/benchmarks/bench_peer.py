@@ -25,8 +25,8 @@ from tests.benchmarks._common import (
     ROOT,
     TOKEN,
     StdioServer,
-    clean_env,
     alternating_cold_starts,
+    clean_env,
     cli_main,
     create_session,
     median,
@@ -58,7 +58,7 @@ FastMCP.from_openapi(openapi_spec=spec, client=client, name="quant-peer").run("s
 def ensure_peer() -> None:
     """Create the peer's venv with the ``bench`` extra, and its JSON copy of the reference."""
     probe = [str(PEER_PYTHON), "-c", "import fastmcp"]
-    if not PEER_PYTHON.exists() or subprocess.run(probe, capture_output=True).returncode != 0:
+    if not PEER_PYTHON.exists() or subprocess.run(probe, check=False, capture_output=True).returncode != 0:
         print(f"installing the peer (quant-mcp[bench]: fastmcp) into {PEER_VENV} ...", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
         pip = [str(PEER_PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
@@ -123,7 +123,9 @@ def main(quick: bool = False) -> list[dict]:
             )
             for q in (50, 99)
         ),
-        row("peer", "peak RSS (MiB)", peak["quant-mcp"], peak["peer"], f"server process VmHWM after {calls + 10} calls"),
+        row(
+            "peer", "peak RSS (MiB)", peak["quant-mcp"], peak["peer"], f"server process VmHWM after {calls + 10} calls"
+        ),
     ]
 
 

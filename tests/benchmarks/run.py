@@ -43,7 +43,9 @@ def run_module(name: str, quick: bool) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer runs: a smoke test of the benchmarks, noisy figures")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer runs: a smoke test of the benchmarks, noisy figures"
+    )
     parser.add_argument("--only", action="append", choices=MODULES, help="run just this module (repeatable)")
     args = parser.parse_args(argv)
     ensure_test_extras()
