@@ -25,7 +25,15 @@ _has_version() { # _has_version PACKAGE VERSION
 }
 
 ensure_node_tools() {
-  command -v npm >/dev/null 2>&1 || die "npm is needed (apt-get install nodejs npm)"
+  if ! command -v npm >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "installing npm (apt-get install nodejs npm) ..." >&2
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; } >&2 \
+        || die "apt-get install nodejs npm failed"
+    else
+      die "npm is needed (apt-get install nodejs npm)"
+    fi
+  fi
   mkdir -p "$NODE_CACHE" || die "cannot create $NODE_CACHE"
   exec 9>"$NODE_CACHE/.lock"
   flock -w 600 9 || die "could not lock $NODE_CACHE/.lock"
