@@ -36,7 +36,7 @@ _BUCKET = "quant-ai-files-simulator"
 
 
 class UploadFile(WireModel):
-    content_type: str = Field(pattern=r"^[\w.+-]+/[\w.+-]+$")
+    content_type: str = Field(min_length=1)
     content: str | None = None
     request_upload_url: bool = False
     size: int | None = Field(None, ge=0)

@@ -241,8 +241,6 @@ def _orchestration(request: Request) -> Orchestration:
 
 async def create_orchestration(request: Request) -> Response:
     body = await parse_body(request, CreateOrchestration)
-    if not (body.agent_id or body.tool_id or body.workflow_id):
-        raise bad_request("agentId", "an orchestration needs an agentId, a toolId or a workflowId to run")
     stop = body.stop_condition
     if stop.type == "max_iterations" and stop.max_iterations is None:
         raise bad_request("stopCondition.maxIterations", "is required for the max_iterations stop condition")
