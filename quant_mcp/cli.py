@@ -101,8 +101,7 @@ def _load_settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from pydantic import ValidationError
 
     from quant_mcp.config import Settings
-
-    from quant_mcp.server import SelectionError, select_operations
+    from quant_mcp.toolsets import SelectionError, check_selection
 
     try:
         settings = Settings(**_settings_overrides(args))
@@ -110,7 +109,7 @@ def _load_settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         errors = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False))
         raise SystemExit(f"quant-mcp: invalid configuration: {errors}") from None
     try:
-        select_operations(settings)  # unknown toolset or tool names stop here, with the valid ones listed
+        check_selection(settings)  # unknown toolset or tool names stop here, with the valid ones listed
     except SelectionError as exc:
         raise SystemExit(f"quant-mcp: {exc}") from None
     return settings
