@@ -16,7 +16,7 @@ def _hints(op: Operation) -> str:
 
 
 def tool_rows(settings: Settings) -> list[dict[str, str]]:
-    from quant_mcp.server import select_operations
+    from quant_mcp.toolsets import select_operations
 
     enabled = {op.name for op in select_operations(settings)}
     rows = []

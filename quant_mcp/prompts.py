@@ -21,7 +21,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.server.mcpserver.prompts.base import Message, UserMessage
 from mcp.types import INTERNAL_ERROR, INVALID_PARAMS, EmbeddedResource, TextResourceContents
 
-from quant_mcp.catalog.sessions import SESSION_URI
+from quant_mcp.catalog.uris import SESSION_URI
 from quant_mcp.resources import MIME_JSON, read_operation
 
 PASSAGES = 5

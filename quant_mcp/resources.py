@@ -30,13 +30,19 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
 from pydantic import ValidationError
 
-from quant_mcp.catalog import OPERATIONS_BY_NAME
-from quant_mcp.catalog.agents import AGENT_URI, AGENTS_URI
+from quant_mcp import catalog
 from quant_mcp.catalog.base import Operation, ToolArguments
-from quant_mcp.catalog.models import MODEL_URI, MODELS_URI
-from quant_mcp.catalog.sessions import SESSION_URI, SESSIONS_URI
-from quant_mcp.catalog.usage import USAGE_URI
-from quant_mcp.catalog.vector_db import COLLECTION_URI, COLLECTIONS_URI
+from quant_mcp.catalog.uris import (
+    AGENT_URI,
+    AGENTS_URI,
+    COLLECTION_URI,
+    COLLECTIONS_URI,
+    MODEL_URI,
+    MODELS_URI,
+    SESSION_URI,
+    SESSIONS_URI,
+    USAGE_URI,
+)
 from quant_mcp.client import QuantAPIError
 from quant_mcp.tools import check_result, resolve, send
 
@@ -66,7 +72,7 @@ def current_context(server: MCPServer) -> Context:
 
 async def read_operation(name: str, arguments: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
     """Run a read-only catalog operation for a resource or completion; failures become ResourceErrors."""
-    op = OPERATIONS_BY_NAME[name]
+    op = catalog.OPERATIONS_BY_NAME[name]
     try:
         args = op.arguments.model_validate(arguments)
         return check_result(op, await send(resolve(op, args, ctx)))

@@ -14,13 +14,12 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context
 
 from quant_mcp import __version__
-from quant_mcp.catalog import OPERATIONS, OPERATIONS_BY_NAME, Operation, Toolset
-from quant_mcp.config import DEFAULT_TOOLSETS, Settings
+from quant_mcp.config import Settings
 from quant_mcp.client import QuantClient
 from quant_mcp.prompts import register_prompts
 from quant_mcp.resources import register_resources, remember_request
 from quant_mcp.tools import AppState, Credentials, build_tool, configured_credentials
-from quant_mcp.toolsets import hide_writing_tools_when_asked, register_discovery_tools
+from quant_mcp.toolsets import check_selection, hide_writing_tools_when_asked, register_discovery_tools, select_operations
 
 log = logging.getLogger("quant_mcp")
 
@@ -36,60 +35,6 @@ The organisation defaults to the configured one; pass `organisation` to use anot
 DYNAMIC_INSTRUCTIONS = """ Only the discovery tools are loaded at first: call list_toolsets, then \
 enable_toolset for the group you need (sessions, inference, agents, vector_db, ...); its tools \
 appear right away."""
-
-
-class SelectionError(ValueError):
-    """A toolset or tool name in the configuration that does not exist; the message lists the valid ones."""
-
-
-def _expand_toolsets(names: list[str]) -> set[Toolset]:
-    """``all``, ``default`` and toolset names to the toolsets they mean, refusing unknown names."""
-    valid = {toolset.value: toolset for toolset in Toolset}
-    unknown = sorted(set(names) - set(valid) - {"all", "default"})
-    if unknown:
-        raise SelectionError(
-            f"Unknown toolset(s) {', '.join(unknown)} in QUANT_TOOLSETS / --toolsets. "
-            f"Valid: all, default ({', '.join(DEFAULT_TOOLSETS)}), {', '.join(valid)}."
-        )
-    if "all" in names:
-        return set(Toolset)
-    chosen = {valid[name] for name in names if name in valid}
-    if "default" in names:
-        chosen |= {Toolset(name) for name in DEFAULT_TOOLSETS}
-    return chosen
-
-
-def _check_tool_names(names: list[str], setting: str) -> None:
-    unknown = sorted(set(names) - set(OPERATIONS_BY_NAME))
-    if unknown:
-        raise SelectionError(
-            f"Unknown tool(s) {', '.join(unknown)} in {setting}. Valid tools: {', '.join(OPERATIONS_BY_NAME)} "
-            "(`quant-mcp tools` prints them with their toolsets)."
-        )
-
-
-def select_operations(settings: Settings) -> list[Operation]:
-    """The catalog entries this configuration offers, in catalog order.
-
-    A tool is offered when its toolset is selected (``toolsets``: names, ``default``, ``all``)
-    or it is named in ``tools``, unless it is named in ``exclude_tools`` or it writes and
-    ``read_only`` is set. Unknown names raise :class:`SelectionError` at startup rather than
-    silently offering less than asked. With ``dynamic_toolsets`` this is what
-    ``enable_toolset`` may add, and the toolsets chosen here are ignored: every toolset can be
-    enabled on request.
-    """
-    _check_tool_names(settings.tools, "QUANT_TOOLS / --tools")
-    _check_tool_names(settings.exclude_tools, "QUANT_EXCLUDE_TOOLS / --exclude-tools")
-    toolsets = set(Toolset) if settings.dynamic_toolsets else _expand_toolsets(settings.toolsets)
-    extra = set(settings.tools)
-    excluded = set(settings.exclude_tools)
-    return [
-        op
-        for op in OPERATIONS
-        if (op.toolset in toolsets or op.name in extra)
-        and op.name not in excluded
-        and (op.read_only or not settings.read_only)
-    ]
 
 
 def build_server(
@@ -110,7 +55,7 @@ def build_server(
     Streamable HTTP endpoint require a bearer token.
     """
 
-    offered = select_operations(settings)
+    tools = [] if settings.dynamic_toolsets else [build_tool(op) for op in select_operations(settings)]
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[AppState]) -> AsyncIterator[AppState]:
@@ -140,13 +85,14 @@ def build_server(
         website_url="https://www.quantcdn.io",
         lifespan=lifespan,
         log_level=settings.log_level,
-        tools=[] if settings.dynamic_toolsets else [build_tool(op) for op in offered],
+        tools=tools,
         middleware=[remember_request, hide_writing_tools_when_asked],
         token_verifier=token_verifier,
         auth=auth,
     )
     if settings.dynamic_toolsets:
-        register_discovery_tools(server, offered)
+        check_selection(settings)
+        register_discovery_tools(server, settings)
     register_resources(server)
     register_prompts(server)
     _advertise_list_changes(server)

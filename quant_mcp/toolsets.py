@@ -1,8 +1,9 @@
-"""Which tools a client sees while the server runs: dynamic toolsets and per-request read-only.
+"""Which tools a client sees: startup selection, dynamic toolsets and per-request read-only.
 
-Startup selection (toolsets, single tools, exclusions, ``--read-only``) is
-``server.select_operations``. Two things can narrow or grow the list afterwards:
-
+* Startup: ``select_operations`` picks the catalog tools a configuration offers (toolsets,
+  single tools, exclusions, ``--read-only``) and imports only the catalog modules it needs.
+  Unknown toolset or tool names stop the server with a :class:`SelectionError` listing the
+  valid ones, rather than offering silently less than asked.
 * ``--dynamic-toolsets``: the server starts with three discovery tools only
   (``list_toolsets``, ``describe_toolset``, ``enable_toolset``), so an agent facing 100+
   tools first sees a short menu and adds the groups it needs. Enabling a toolset registers
@@ -10,12 +11,13 @@ Startup selection (toolsets, single tools, exclusions, ``--read-only``) is
   list is the server's, so over shared HTTP every client sees what any client enabled.
 * ``X-Quant-Read-Only: true`` on an HTTP request: that request's tool list leaves out every
   tool that writes, and calling one is refused, whatever the server offers to others.
+
+Exclusions and ``--read-only`` hold in every mode (:func:`offers`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import Any
 
 from mcp.server import MCPServer
@@ -25,15 +27,79 @@ from mcp.server.mcpserver.tools.base import Tool
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from quant_mcp.catalog import OPERATIONS_BY_NAME, Operation, Toolset
+from quant_mcp import catalog
+from quant_mcp.catalog import Operation, Toolset, operations_in
 from quant_mcp.catalog.base import TOOLSET_DESCRIPTIONS
-from quant_mcp.config import DEFAULT_TOOLSETS
+from quant_mcp.config import DEFAULT_TOOLSETS, Settings
 from quant_mcp.tools import build_tool
 
 log = logging.getLogger("quant_mcp.toolsets")
 
 READ_ONLY_HEADER = "x-quant-read-only"
 _TRUE = frozenset({"1", "true", "yes", "on"})
+
+# ----------------------------------------------------------------------------- startup selection
+
+
+class SelectionError(ValueError):
+    """A toolset or tool name in the configuration that does not exist; the message lists the valid ones."""
+
+
+def _expand_toolsets(names: list[str]) -> set[Toolset]:
+    """``all``, ``default`` and toolset names to the toolsets they mean, refusing unknown names."""
+    valid = {toolset.value: toolset for toolset in Toolset}
+    unknown = sorted(set(names) - set(valid) - {"all", "default"})
+    if unknown:
+        raise SelectionError(
+            f"Unknown toolset(s) {', '.join(unknown)} in QUANT_TOOLSETS / --toolsets. "
+            f"Valid: all, default ({', '.join(DEFAULT_TOOLSETS)}), {', '.join(valid)}."
+        )
+    if "all" in names:
+        return set(Toolset)
+    chosen = {valid[name] for name in names if name in valid}
+    if "default" in names:
+        chosen |= {Toolset(name) for name in DEFAULT_TOOLSETS}
+    return chosen
+
+
+def _check_tool_names(names: list[str], setting: str) -> None:
+    if not names:
+        return  # the whole catalog is imported only to check names that were given
+    known = catalog.OPERATIONS_BY_NAME
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise SelectionError(
+            f"Unknown tool(s) {', '.join(unknown)} in {setting}. Valid tools: {', '.join(known)} "
+            "(`quant-mcp tools` prints them with their toolsets)."
+        )
+
+
+def check_selection(settings: Settings) -> set[Toolset]:
+    """The toolsets the configuration selects, after refusing any unknown toolset or tool name."""
+    _check_tool_names(settings.tools, "QUANT_TOOLS / --tools")
+    _check_tool_names(settings.exclude_tools, "QUANT_EXCLUDE_TOOLS / --exclude-tools")
+    return _expand_toolsets(settings.toolsets)
+
+
+def offers(op: Operation, settings: Settings) -> bool:
+    """Exclusions and read-only mode, which hold however a tool was selected."""
+    return op.name not in settings.exclude_tools and (op.read_only or not settings.read_only)
+
+
+def select_operations(settings: Settings) -> list[Operation]:
+    """The catalog tools this configuration offers, in catalog order.
+
+    A tool is offered when its toolset is selected (``toolsets``: names, ``default``, ``all``)
+    or it is named in ``tools``, and :func:`offers` holds. With ``dynamic_toolsets`` this is
+    what the discovery tools may enable: every toolset, whatever ``toolsets`` says.
+    """
+    toolsets = check_selection(settings)
+    if settings.dynamic_toolsets:
+        toolsets = set(Toolset)
+    extra = set(settings.tools)
+    pool = catalog.OPERATIONS if extra or settings.dynamic_toolsets else operations_in(toolsets)
+    return [op for op in pool if (op.toolset in toolsets or op.name in extra) and offers(op, settings)]
+
 
 # ----------------------------------------------------------------------------- per-request read-only
 
@@ -44,7 +110,7 @@ def _asks_read_only(ctx: ServerRequestContext[Any, Any]) -> bool:
 
 
 def _writes(tool_name: object) -> bool:
-    op = OPERATIONS_BY_NAME.get(str(tool_name))
+    op = catalog.OPERATIONS_BY_NAME.get(str(tool_name))
     return op is not None and not op.read_only
 
 
@@ -130,20 +196,25 @@ async def _announce_tools_changed(ctx: Context) -> None:
 
 
 class DynamicToolsets:
-    """The toolsets an agent can enable at run time, and which it has."""
+    """The toolsets an agent can enable at run time, and which it has.
 
-    def __init__(self, server: MCPServer[Any], offered: Sequence[Operation]) -> None:
+    A toolset's catalog module is imported the first time it is listed, described or enabled,
+    so a dynamic server starts without loading any of them.
+    """
+
+    def __init__(self, server: MCPServer[Any], settings: Settings) -> None:
         self.server = server
-        self.available: dict[Toolset, list[Operation]] = {toolset: [] for toolset in Toolset}
-        for op in offered:
-            self.available[op.toolset].append(op)
+        self.settings = settings
         self.enabled: set[Toolset] = set()
+
+    def available(self, toolset: Toolset) -> list[Operation]:
+        return [op for op in operations_in({toolset}) if offers(op, self.settings)]
 
     def info(self, toolset: Toolset) -> ToolsetInfo:
         return ToolsetInfo(
             name=toolset.value,
             description=TOOLSET_DESCRIPTIONS[toolset],
-            tools=len(self.available[toolset]),
+            tools=len(self.available(toolset)),
             enabled=toolset in self.enabled,
             default=toolset.value in DEFAULT_TOOLSETS,
         )
@@ -160,17 +231,18 @@ class DynamicToolsets:
             enabled=toolset in self.enabled,
             tools=[
                 ToolInfo(name=op.name, title=op.title, readOnly=op.read_only, description=op.description)
-                for op in self.available[toolset]
+                for op in self.available(toolset)
             ],
         )
 
     async def enable_toolset(self, toolset: Toolset, ctx: Context) -> ToolsetEnabled:
         """Add a toolset's tools to this server's tool list, and tell the client that the list changed. Enabling one that is already on changes nothing."""
-        names = [op.name for op in self.available[toolset]]
         if toolset in self.enabled:
             return ToolsetEnabled(toolset=toolset.value, added=[], message=f"Toolset {toolset.value} was already enabled.")
-        for op in self.available[toolset]:
+        operations = self.available(toolset)
+        for op in operations:
             _add_tool(self.server, build_tool(op))
+        names = [op.name for op in operations]
         self.enabled.add(toolset)
         await _announce_tools_changed(ctx)
         return ToolsetEnabled(
@@ -178,9 +250,9 @@ class DynamicToolsets:
         )
 
 
-def register_discovery_tools(server: MCPServer[Any], offered: Sequence[Operation]) -> DynamicToolsets:
-    """Start ``server`` with only the three discovery tools; ``offered`` is what they may enable."""
-    toolsets = DynamicToolsets(server, offered)
+def register_discovery_tools(server: MCPServer[Any], settings: Settings) -> DynamicToolsets:
+    """Start ``server`` with only the three discovery tools."""
+    toolsets = DynamicToolsets(server, settings)
     # They change no Quant data, so they stay available in read-only mode.
     reads = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
     server.add_tool(toolsets.list_toolsets, name="list_toolsets", title="List toolsets", annotations=reads)

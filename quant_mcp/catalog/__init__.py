@@ -1,54 +1,68 @@
 """The operation catalog: every Quant AI endpoint quant-mcp serves, one Operation each.
 
-Each module describes one API group. ``OPERATIONS`` is the whole catalog in a stable order;
-the server filters it (toolsets, read-only, single tools) and turns each entry into a tool.
+Each module describes one API group, which is one toolset. Importing a module builds its
+pydantic models, the largest part of start-up, so a server imports only the modules of the
+toolsets it offers (:func:`operations_in`). ``OPERATIONS`` (the whole catalog in a stable
+order) and ``OPERATIONS_BY_NAME`` import the other modules on first use, through the module
+``__getattr__`` below; ``from quant_mcp.catalog import OPERATIONS`` works as usual.
 Operations of the reference that are not tools are listed, with reasons, in ``exclusions``.
 """
 
 from __future__ import annotations
 
-from quant_mcp.catalog import (
-    agents,
-    ai_search,
-    ai_tools,
-    config,
-    custom_tools,
-    files,
-    filter_policies,
-    governance,
-    inference,
-    models,
-    orchestrations,
-    sessions,
-    skills,
-    slack_bots,
-    tasks,
-    usage,
-    vector_db,
-)
+from collections.abc import Collection
+from functools import cache
+from importlib import import_module
+from typing import Any
+
 from quant_mcp.catalog.base import Operation, Toolset
 
-OPERATIONS: list[Operation] = [
-    *sessions.OPERATIONS,
-    *inference.OPERATIONS,
-    *models.OPERATIONS,
-    *usage.OPERATIONS,
-    *config.OPERATIONS,
-    *agents.OPERATIONS,
-    *ai_tools.OPERATIONS,
-    *custom_tools.OPERATIONS,
-    *vector_db.OPERATIONS,
-    *files.OPERATIONS,
-    *orchestrations.OPERATIONS,
-    *skills.OPERATIONS,
-    *slack_bots.OPERATIONS,
-    *tasks.OPERATIONS,
-    *governance.OPERATIONS,
-    *filter_policies.OPERATIONS,
-    *ai_search.OPERATIONS,
-]
+TOOLSET_MODULES: dict[Toolset, str] = {
+    Toolset.SESSIONS: "sessions",
+    Toolset.INFERENCE: "inference",
+    Toolset.MODELS: "models",
+    Toolset.USAGE: "usage",
+    Toolset.CONFIG: "config",
+    Toolset.AGENTS: "agents",
+    Toolset.TOOLS: "ai_tools",
+    Toolset.CUSTOM_TOOLS: "custom_tools",
+    Toolset.VECTOR_DB: "vector_db",
+    Toolset.FILES: "files",
+    Toolset.ORCHESTRATIONS: "orchestrations",
+    Toolset.SKILLS: "skills",
+    Toolset.SLACK_BOTS: "slack_bots",
+    Toolset.TASKS: "tasks",
+    Toolset.GOVERNANCE: "governance",
+    Toolset.FILTER_POLICIES: "filter_policies",
+    Toolset.AI_SEARCH: "ai_search",
+}
 
-OPERATIONS_BY_NAME: dict[str, Operation] = {op.name: op for op in OPERATIONS}
-assert len(OPERATIONS_BY_NAME) == len(OPERATIONS), "tool names must be unique"
 
-__all__ = ["OPERATIONS", "OPERATIONS_BY_NAME", "Operation", "Toolset"]
+def operations_in(toolsets: Collection[Toolset]) -> list[Operation]:
+    """The operations of these toolsets, in catalog order, importing only their modules."""
+    return [
+        op
+        for toolset in Toolset
+        if toolset in toolsets
+        for op in import_module(f"{__name__}.{TOOLSET_MODULES[toolset]}").OPERATIONS
+    ]
+
+
+@cache
+def _whole_catalog() -> tuple[list[Operation], dict[str, Operation]]:
+    operations = operations_in(set(Toolset))
+    by_name = {op.name: op for op in operations}
+    assert len(by_name) == len(operations), "tool names must be unique"
+    return operations, by_name
+
+
+def __getattr__(name: str) -> Any:
+    """``OPERATIONS`` and ``OPERATIONS_BY_NAME``, built (and their modules imported) on first use."""
+    if name == "OPERATIONS":
+        return _whole_catalog()[0]
+    if name == "OPERATIONS_BY_NAME":
+        return _whole_catalog()[1]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["OPERATIONS", "OPERATIONS_BY_NAME", "TOOLSET_MODULES", "Operation", "Toolset", "operations_in"]

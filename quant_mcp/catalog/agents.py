@@ -12,9 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from quant_mcp.catalog.base import QUERY, V3, ApiResult, Confirmation, Operation, PathId, Route, Toolset, ToolArguments
-
-AGENTS_URI = "quant://agents"
-AGENT_URI = "quant://agents/{agentId}"
+from quant_mcp.catalog.uris import AGENT_URI
 
 AgentId = Annotated[PathId, Field(description="Agent id: a UUID for organisation agents, a slug for global agents (list_agents).")]
 GuardrailPreset = Literal["official", "official-sensitive", "protected"]

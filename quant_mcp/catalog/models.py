@@ -9,9 +9,6 @@ from pydantic import Field
 from quant_mcp.catalog.base import LEGACY, QUERY, V3, ApiResult, Operation, Route, Toolset, ToolArguments
 from quant_mcp.catalog.inference import ModelId
 
-MODELS_URI = "quant://models"
-MODEL_URI = "quant://models/{modelId}"
-
 
 class ListModelsArguments(ToolArguments):
     feature: Annotated[

@@ -13,9 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from quant_mcp.catalog.base import LEGACY, QUERY, V3, ApiResult, Confirmation, Operation, PathId, Route, Toolset, ToolArguments, WireModel
+from quant_mcp.catalog.uris import SESSION_URI
 
-SESSIONS_URI = "quant://sessions"
-SESSION_URI = "quant://sessions/{sessionId}"
 
 SessionId = Annotated[PathId, Field(description="Session id, as returned by create_session or list_sessions.")]
 

@@ -8,8 +8,6 @@ from pydantic import Field, StringConstraints
 
 from quant_mcp.catalog.base import LEGACY, QUERY, V3, ApiResult, NoArguments, Operation, Route, Toolset, ToolArguments
 
-USAGE_URI = "quant://usage/{month}"
-
 Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 
 

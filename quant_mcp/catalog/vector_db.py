@@ -26,9 +26,7 @@ from quant_mcp.catalog.base import (
     UndocumentedResult,
     WireModel,
 )
-
-COLLECTIONS_URI = "quant://vector-collections"
-COLLECTION_URI = "quant://vector-collections/{collectionId}"
+from quant_mcp.catalog.uris import COLLECTION_URI
 
 CollectionId = Annotated[PathId, Field(description="Collection id (a UUID), from list_vector_collections or create_vector_collection.")]
 DocumentKey = Annotated[str, StringConstraints(min_length=1, max_length=512)]

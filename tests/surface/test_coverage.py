@@ -4,12 +4,13 @@ and method, path, parameter names, required parameters and enums agree."""
 from __future__ import annotations
 
 import types
+from importlib import import_module
 from typing import Any, Literal, Union, get_args, get_origin
 
 import pytest
 from pydantic import BaseModel
 
-from quant_mcp.catalog import OPERATIONS, Operation
+from quant_mcp.catalog import OPERATIONS, TOOLSET_MODULES, Operation
 from quant_mcp.catalog.base import QUERY, Route
 from quant_mcp.catalog.exclusions import EXCLUDED
 from tests.contract.openapi_contract import load_spec, operations
@@ -178,3 +179,10 @@ def test_get_tools_take_only_path_and_query_arguments():
             if route.method == "GET":
                 body = [wire for wire, info in _fields(op.arguments).items() if QUERY not in info.metadata and "{" + wire + "}" not in route.path]
                 assert not body, f"{op.name}: {body} would be dropped from a GET"
+
+
+def test_each_catalog_module_is_exactly_one_toolset():
+    """The server imports a toolset's module only when it offers that toolset, so none may hold another's tools."""
+    for toolset, module in TOOLSET_MODULES.items():
+        operations = import_module(f"quant_mcp.catalog.{module}").OPERATIONS
+        assert operations and {op.toolset for op in operations} == {toolset}, module

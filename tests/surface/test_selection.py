@@ -10,8 +10,8 @@ from mcp import Client
 
 from quant_mcp.catalog import OPERATIONS, OPERATIONS_BY_NAME, Toolset
 from quant_mcp.config import DEFAULT_TOOLSETS, Settings
-from quant_mcp.server import SelectionError, build_server, select_operations
-from quant_mcp.toolsets import READ_ONLY_HEADER
+from quant_mcp.server import build_server
+from quant_mcp.toolsets import READ_ONLY_HEADER, SelectionError, select_operations
 from tests.conftest import make_settings, text_of
 from tests.http.conftest import client_headers, connect, http_service
 
@@ -98,3 +98,23 @@ async def test_read_only_header_hides_writing_tools_for_that_client_only(simulat
         async with connect(url, mode=era) as writer:
             assert set(await listed(writer)) == {op.name for op in OPERATIONS}
     assert not [r for r in simulator.state.requests if r.method == "POST"], "the refused call sent nothing"
+
+
+def test_a_server_imports_only_the_catalog_modules_of_its_toolsets():
+    """Building the models of unused toolsets would only slow down every start."""
+    script = (
+        "import sys\n"
+        "from quant_mcp.config import Settings\n"
+        "from quant_mcp.server import build_server\n"
+        "build_server(Settings(_env_file=None, toolsets=sys.argv[1].split(','), dynamic_toolsets=sys.argv[2] == 'dynamic'))\n"
+        "print(' '.join(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('quant_mcp.catalog.'))))\n"
+    )
+
+    def imported(toolsets: str, mode: str = "static") -> set[str]:
+        done = subprocess.run([sys.executable, "-c", script, toolsets, mode], capture_output=True, text=True, timeout=60, check=True)
+        return set(done.stdout.split())
+
+    shared = {"base", "content", "uris"}
+    assert imported("default") - shared == {"sessions", "inference", "models", "usage", "config"}
+    assert imported("agents") - shared == {"agents"}
+    assert imported("default", "dynamic") - shared == set()
