@@ -122,6 +122,15 @@ async def test_configured_hosts_and_origins_are_accepted(web, simulator):
         assert response.status_code == 403
 
 
+async def test_star_host_turns_host_and_origin_checks_off(web, simulator):
+    async with http_service(simulator, http_allowed_hosts="*") as url:  # a proxy in front owns Host
+        anything = MCP_HEADERS | {"Host": "whatever.example", "Origin": "https://whatever.example"}
+        assert (await web.post(f"{url}/mcp", json=initialize(), headers=anything)).status_code == 200
+        assert (
+            await web.post(f"{url}/mcp", json=initialize(), headers=anything | {"Authorization": "Bearer x"})
+        ).status_code == 401
+
+
 async def test_oversized_body_is_413_before_anything_happens(web, simulator):
     async with http_service(simulator, http_max_body_bytes=20_000) as url:
         assert (await web.post(f"{url}/mcp", json=initialize(10_000), headers=MCP_HEADERS)).status_code == 200
