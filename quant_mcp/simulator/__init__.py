@@ -26,7 +26,8 @@ Adding an API group (files, orchestrations, skills, ...) touches no core module:
 2. In handlers, read input with `parse_body(request, Model)` / `parse_query(...)`
    (pydantic `WireModel`s: a bad field becomes a 400 naming it), raise `ApiError`
    / `not_found(...)` for refusals, and keep data in a store class of your own via
-   `organisation_data(request).get(MyStore)` (one instance per organisation).
+   `organisation_data(request).get(MyStore)` (one instance per organisation); look
+   an item up with `found_or_404(store.get(item_id), "Thing", item_id)`.
 3. Add the module to `GROUPS` in `routes/__init__.py`, and exercise every new
    operation in the contract walk (tests/simulator/test_sim_contract.py), which
    checks each request and response against the reference schema and fails while

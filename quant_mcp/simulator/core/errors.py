@@ -7,7 +7,7 @@ every refusal a client sees is machine-readable.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -28,6 +28,8 @@ ERROR_CODES: dict[int, str] = {
     503: "service_unavailable",
     504: "gateway_timeout",
 }
+
+FoundT = TypeVar("FoundT")
 
 
 def error_body(status: int, message: str, **extra: Any) -> dict[str, Any]:
@@ -58,6 +60,16 @@ def bad_request(field: str, problem: str) -> ApiError:
 
 def not_found(what: str, identifier: str) -> ApiError:
     return ApiError(404, f"{what} '{identifier}' not found")
+
+
+def found_or_404(value: FoundT | None, what: str, identifier: str) -> FoundT:
+    """`value` when the lookup found it; else the 404 `not_found(what, identifier)`.
+
+    For the usual `store.get(some_id)`: `found_or_404(store.get(agent_id), "Agent", agent_id)`.
+    """
+    if value is None:
+        raise not_found(what, identifier)
+    return value
 
 
 async def handle_api_error(request: Request, exc: Exception) -> Response:

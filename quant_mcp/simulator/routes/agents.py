@@ -16,7 +16,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..core.errors import bad_request, not_found
+from ..core.errors import bad_request, found_or_404
 from ..core.requests import WireModel, organisation_data, parse_body, parse_query, simulator_state
 from ..core.routing import v3
 from ..core.sse import sse_response
@@ -131,10 +131,7 @@ class AgentStore(dict[str, Agent]):
 
 def _agent(request: Request) -> Agent:
     agent_id = request.path_params["agentId"]
-    agent = organisation_data(request).get(AgentStore).get(agent_id)
-    if agent is None:
-        raise not_found("Agent", agent_id)
-    return agent
+    return found_or_404(organisation_data(request).get(AgentStore).get(agent_id), "Agent", agent_id)
 
 
 def _apply(settings: dict[str, Any], body: AgentFields) -> None:

@@ -35,7 +35,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..core.errors import ApiError, bad_request, not_found
+from ..core.errors import ApiError, bad_request, found_or_404, not_found
 from ..core.requests import WireModel, organisation_data, parse_body, parse_query, simulator_state
 from ..core.routing import Endpoint
 from ..engine.catalog import DEFAULT_CHAT_MODEL
@@ -238,10 +238,7 @@ async def trigger_crawl(request: Request) -> Response:
 
 def _job(request: Request) -> Job:
     job_id = request.path_params["jobId"]
-    job = _set_up(request).jobs.get(job_id)
-    if job is None:
-        raise not_found("Crawl job", job_id)
-    return job
+    return found_or_404(_set_up(request).jobs.get(job_id), "Crawl job", job_id)
 
 
 async def get_crawl(request: Request) -> Response:
@@ -281,10 +278,8 @@ async def ingest_pages(request: Request) -> Response:
     now = simulator_state(request).now()
     if body.job_id is None:
         job = project.new_job("ingest", now)
-    elif body.job_id in project.jobs:
-        job = project.jobs[body.job_id]
     else:
-        raise not_found("Crawl job", body.job_id)
+        job = found_or_404(project.jobs.get(body.job_id), "Crawl job", body.job_id)
     created = sum(
         project.index(job, IndexedPage(p.url, p.title, p.content, p.content_type, p.summary, p.tags, p.topics, job.id, now))
         for p in body.pages

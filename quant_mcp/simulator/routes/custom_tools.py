@@ -16,7 +16,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..core.errors import bad_request, not_found
+from ..core.errors import bad_request, found_or_404
 from ..core.requests import WireModel, organisation_data, parse_body, simulator_state
 from ..core.routing import v3
 from ..core.state import timestamp
@@ -84,10 +84,7 @@ class CustomToolStore(dict[str, CustomTool]):
 
 def _tool(request: Request) -> CustomTool:
     name = request.path_params["toolName"]
-    tool = organisation_data(request).get(CustomToolStore).get(name)
-    if tool is None:
-        raise not_found("Custom tool", name)
-    return tool
+    return found_or_404(organisation_data(request).get(CustomToolStore).get(name), "Custom tool", name)
 
 
 async def create_custom_tool(request: Request) -> Response:

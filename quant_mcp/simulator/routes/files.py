@@ -24,7 +24,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..core.errors import ApiError, bad_request, not_found
+from ..core.errors import ApiError, bad_request, found_or_404
 from ..core.requests import WireModel, organisation_data, parse_body, parse_query, simulator_state
 from ..core.routing import v3
 from ..core.state import timestamp
@@ -92,10 +92,7 @@ class FileStore(dict[str, StoredFile]):
 
 def _file(request: Request) -> StoredFile:
     file_id = request.path_params["fileId"]
-    stored = organisation_data(request).get(FileStore).get(file_id)
-    if stored is None:
-        raise not_found("File", file_id)
-    return stored
+    return found_or_404(organisation_data(request).get(FileStore).get(file_id), "File", file_id)
 
 
 def _decoded_size(content: str) -> int:

@@ -22,7 +22,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..core.errors import not_found
+from ..core.errors import found_or_404
 from ..core.requests import organisation_data, simulator_state
 from ..core.routing import Endpoint, v3
 from ..core.state import timestamp
@@ -104,10 +104,7 @@ def _check_rules(rules: list[Rule] | None) -> list[dict[str, Any]] | None:
 
 def _policy(request: Request) -> FilterPolicy:
     policy_id = request.path_params["policyId"]
-    policy = organisation_data(request).get(FilterPolicyStore).get(policy_id)
-    if policy is None:
-        raise not_found("Filter policy", policy_id)
-    return policy
+    return found_or_404(organisation_data(request).get(FilterPolicyStore).get(policy_id), "Filter policy", policy_id)
 
 
 def _changed(policy: FilterPolicy, message: str) -> Response:

@@ -36,7 +36,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..core.errors import ApiError, bad_request, not_found
+from ..core.errors import ApiError, bad_request, found_or_404
 from ..core.requests import WireModel, organisation_data, parse_body, parse_query, simulator_state
 from ..core.routing import Endpoint, v3
 from ..core.state import timestamp
@@ -232,9 +232,8 @@ def _items(request: Request, source: InputSource) -> list[dict[str, Any]]:
 
 def _orchestration(request: Request) -> Orchestration:
     orchestration_id = request.path_params["orchestrationId"]
-    orchestration = organisation_data(request).get(OrchestrationStore).get(orchestration_id)
-    if orchestration is None:
-        raise not_found("Orchestration", orchestration_id)
+    stored = organisation_data(request).get(OrchestrationStore).get(orchestration_id)
+    orchestration = found_or_404(stored, "Orchestration", orchestration_id)
     orchestration.settle(simulator_state(request).now())
     return orchestration
 

@@ -25,7 +25,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..core.errors import bad_request, not_found
+from ..core.errors import bad_request, found_or_404, not_found
 from ..core.requests import WireModel, organisation_data, parse_body, parse_query, simulator_state
 from ..core.routing import v3
 from ..core.state import timestamp
@@ -175,10 +175,7 @@ def _store(request: Request) -> SkillStore:
 
 def _skill(request: Request) -> Skill:
     skill_id = request.path_params["skillId"]
-    skill = _store(request).skills.get(skill_id)
-    if skill is None:
-        raise not_found("Skill", skill_id)
-    return skill
+    return found_or_404(_store(request).skills.get(skill_id), "Skill", skill_id)
 
 
 def _add(request: Request, source: dict[str, Any], fields: dict[str, Any], fetched: FetchedSkill | None = None) -> Skill:

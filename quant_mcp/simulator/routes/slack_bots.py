@@ -21,7 +21,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..core.errors import ApiError, not_found
+from ..core.errors import ApiError, found_or_404
 from ..core.requests import WireModel, organisation_data, parse_body, parse_query, simulator_state
 from ..core.routing import v3
 from ..core.state import timestamp
@@ -143,10 +143,7 @@ class SlackBotStore(dict[str, SlackBot]):
 
 def _bot(request: Request) -> SlackBot:
     bot_id = request.path_params["botId"]
-    bot = organisation_data(request).get(SlackBotStore).get(bot_id)
-    if bot is None:
-        raise not_found("Slack bot", bot_id)
-    return bot
+    return found_or_404(organisation_data(request).get(SlackBotStore).get(bot_id), "Slack bot", bot_id)
 
 
 def _sync_agent(request: Request, bot: SlackBot) -> None:

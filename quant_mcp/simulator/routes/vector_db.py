@@ -19,7 +19,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..core.errors import ApiError, bad_request, not_found
+from ..core.errors import ApiError, bad_request, found_or_404
 from ..core.requests import WireModel, organisation_data, parse_body, simulator_state
 from ..core.routing import v3
 from ..core.state import timestamp
@@ -129,10 +129,7 @@ class CollectionStore(dict[str, Collection]):
 
 def _collection(request: Request) -> Collection:
     collection_id = request.path_params["collectionId"]
-    collection = organisation_data(request).get(CollectionStore).get(collection_id)
-    if collection is None:
-        raise not_found("Collection", collection_id)
-    return collection
+    return found_or_404(organisation_data(request).get(CollectionStore).get(collection_id), "Collection", collection_id)
 
 
 def _chunks(text: str) -> list[str]:

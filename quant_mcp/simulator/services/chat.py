@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from pydantic import Field
 
-from ..core.errors import ApiError, bad_request
+from ..core.errors import ApiError, bad_request, found_or_404
 from ..core.requests import WireModel
 from ..core.sse import SseEvent
 from ..core.state import OrganisationData, SimulatorState
@@ -298,9 +298,7 @@ class DurableExecutionStore:
         return body
 
     def get(self, identifier: str) -> DurableExecution:
-        if identifier not in self._executions:
-            raise ApiError(404, f"Execution '{identifier}' not found")
-        return self._executions[identifier]
+        return found_or_404(self._executions.get(identifier), "Execution", identifier)
 
     def waiting_for(self, callback_id: str) -> DurableExecution:
         """The execution waiting on `callback_id`; 404 once that callback has been used."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..core.errors import not_found
+from ..core.errors import found_or_404
 from ..core.state import timestamp
 
 DEFAULT_EXPIRATION_MINUTES = 60
@@ -83,10 +83,7 @@ class SessionStore:
         return list(reversed(self._sessions.values()))
 
     def get(self, session_id: str, now: datetime) -> Session:
-        session = next((s for s in self.live(now) if s.id == session_id), None)
-        if session is None:
-            raise not_found("Session", session_id)
-        return session
+        return found_or_404(next((s for s in self.live(now) if s.id == session_id), None), "Session", session_id)
 
     def delete(self, session_id: str, now: datetime) -> None:
         del self._sessions[self.get(session_id, now).id]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..core.errors import bad_request, not_found
+from ..core.errors import bad_request, found_or_404
 
 TERMINAL = frozenset({"completed", "failed", "cancelled"})
 
@@ -109,9 +109,7 @@ class TaskStore:
     tasks: dict[str, Task] = field(default_factory=dict)
 
     def get(self, task_id: str) -> Task:
-        if task_id not in self.tasks:
-            raise not_found("Task", task_id)
-        return self.tasks[task_id]
+        return found_or_404(self.tasks.get(task_id), "Task", task_id)
 
     def dependents(self, task_id: str) -> list[str]:
         """The tasks that depend on `task_id` directly."""
