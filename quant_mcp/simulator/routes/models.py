@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from ..core.requests import WireModel, parse_query
 from ..core.routing import legacy, v3
 from ..engine.catalog import MODELS, ModelSpec
-from ..services.models import model_not_found
+from ..services.models import find_model
 
 Feature = Literal["chat", "embeddings", "vision", "streaming", "all"]
 
@@ -78,10 +78,7 @@ async def list_models(request: Request) -> Response:
 
 
 async def get_model(request: Request) -> Response:
-    model_id = request.path_params["modelId"]
-    if model_id not in MODELS:
-        raise model_not_found(model_id)
-    return JSONResponse(_detail(MODELS[model_id]))
+    return JSONResponse(_detail(find_model(request.path_params["modelId"])))
 
 
 async def legacy_list_models(request: Request) -> Response:

@@ -8,16 +8,17 @@ from ..engine.catalog import MODELS, ModelKind, ModelSpec
 _KIND_NAMES = {"chat": "chat", "embeddings": "embeddings", "image": "image generation"}
 
 
-def model_not_found(model_id: str) -> ApiError:
-    """The reference's documented model 404: `{message, code: "MODEL_NOT_FOUND"}`."""
-    return ApiError(404, f"Model '{model_id}' not found", error=None, code="MODEL_NOT_FOUND")
+def find_model(model_id: str) -> ModelSpec:
+    """The model `model_id`, else the reference's documented model 404: `{message, code: "MODEL_NOT_FOUND"}`."""
+    spec = MODELS.get(model_id)
+    if spec is None:
+        raise ApiError(404, f"Model '{model_id}' not found", error=None, code="MODEL_NOT_FOUND")
+    return spec
 
 
 def require_model(model_id: str, kind: ModelKind, field: str = "modelId") -> ModelSpec:
     """The model `model_id`: 404 MODEL_NOT_FOUND when unknown, 400 when it cannot do `kind`."""
-    spec = MODELS.get(model_id)
-    if spec is None:
-        raise model_not_found(model_id)
+    spec = find_model(model_id)
     if spec.kind != kind:
         raise bad_request(field, f"model '{model_id}' does not support {_KIND_NAMES[kind]}")
     return spec
