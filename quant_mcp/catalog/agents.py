@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
-from quant_mcp.catalog.base import QUERY, V3, ApiResult, Confirmation, Operation, PathId, Route, Toolset, ToolArguments
+from quant_mcp.catalog.base import QUERY, V3, ApiResult, Confirmation, Operation, PathId, Route, Text, ToolArguments, Toolset
 from quant_mcp.catalog.uris import AGENT_URI
 
 AgentId = Annotated[PathId, Field(description="Agent id: a UUID for organisation agents, a slug for global agents (list_agents).")]
 GuardrailPreset = Literal["official", "official-sensitive", "protected"]
-Text = Annotated[str, StringConstraints(min_length=1)]
 
 
 class ListAgentsArguments(ToolArguments):
@@ -57,9 +56,8 @@ class AgentArguments(ToolArguments):
     agent_id: AgentId
 
 
+# The reference's `stream` is left out on purpose: this tool returns one JSON answer (`async` serves long runs).
 class ChatWithAgentArguments(ToolArguments):
-    """``stream`` is left out on purpose: this tool returns one JSON answer (use async for long runs)."""
-
     agent_id: AgentId
     message: Text = Field(description="Your message to the agent.")
     session_id: PathId | None = Field(None, description="Continue this agent session; omit to start a new one.")

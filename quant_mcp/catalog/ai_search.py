@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, model_validator
 
-from quant_mcp.catalog.base import QUERY, UNDOCUMENTED, Operation, PathId, Route, Toolset, ToolArguments, UndocumentedResult, WireModel
+from quant_mcp.catalog.base import QUERY, PathId, Route, Text, Toolset, ToolArguments, WireModel, undocumented
 
 AI_SEARCH = "/api/v3/organisations/{organisation}/projects/{project}/ai-search"
 
@@ -24,7 +24,7 @@ class ProjectArguments(ToolArguments):
 
 
 class ChatArguments(ProjectArguments):
-    message: Annotated[str, StringConstraints(min_length=1)] = Field(description="The question to answer from the project's content.")
+    message: Text = Field(description="The question to answer from the project's content.")
     session_id: PathId | None = Field(None, description="Continue this AI Search conversation.")
     context_url: str | None = Field(None, description="URL of the page the question is asked from, to favour its content.")
     max_context_chunks: int | None = Field(None, ge=1, le=20, description="Most indexed chunks to ground the answer on, up to 20.")
@@ -60,7 +60,7 @@ class ListPagesArguments(ProjectArguments):
 
 
 class IndexPage(WireModel):
-    url: Annotated[str, StringConstraints(min_length=1)] = Field(description="The page's URL (its identity in the index).")
+    url: Text = Field(description="The page's URL (its identity in the index).")
     title: str = Field(description="Page title.")
     content: str = Field(description="The page's text (or HTML, see contentType).")
     content_type: str | None = Field(None, description="MIME type of `content`, e.g. 'text/html'.")
@@ -88,7 +88,7 @@ class DeletePagesArguments(ProjectArguments):
 
 
 class SearchArguments(ProjectArguments):
-    query: Annotated[str, StringConstraints(min_length=1)] = Field(description="What to search for, in plain words.")
+    query: Text = Field(description="What to search for, in plain words.")
     limit: int | None = Field(None, ge=1, le=50, description="Most results, up to 50.")
     min_score: float | None = Field(None, description="Lowest relevance score to return.")
 
@@ -107,111 +107,190 @@ class UsageArguments(ProjectArguments):
     range: Range = None
 
 
-def _search_operation(
-    name: str, title: str, route: Route, arguments: type[ToolArguments], description: str, operation_id: str, **hints: bool
-) -> Operation:
-    """Every AI Search operation: its toolset, the free-form result and the note that says so."""
-    return Operation(
-        name=name,
-        toolset=Toolset.AI_SEARCH,
-        title=title,
-        description=description + UNDOCUMENTED,
-        route=route,
-        arguments=arguments,
-        result=UndocumentedResult,
-        operation_ids=(operation_id,),
-        **hints,
-    )
-
-
-READS = {"read_only": True, "idempotent": True}
-
 OPERATIONS = [
-    _search_operation(
-        "get_ai_search_status", "Get AI Search status", Route("GET", AI_SEARCH), ProjectArguments,
-        "Check whether AI Search is on for a project and the state of its index.", "aiSearchStatus", **READS,
+    undocumented(
+        Toolset.AI_SEARCH,
+        "get_ai_search_status",
+        "Get AI Search status",
+        Route("GET", AI_SEARCH),
+        ProjectArguments,
+        "Check whether AI Search is on for a project and the state of its index.",
+        "aiSearchStatus",
+        read_only=True,
+        idempotent=True,
     ),
-    _search_operation(
-        "chat_with_ai_search", "Chat with AI Search", Route("POST", AI_SEARCH + "/chat"), ChatArguments,
+    undocumented(
+        Toolset.AI_SEARCH,
+        "chat_with_ai_search",
+        "Chat with AI Search",
+        Route("POST", AI_SEARCH + "/chat"),
+        ChatArguments,
         "Ask a question answered from a project's indexed content (retrieval-augmented chat). Pass the "
         "returned session id as `sessionId` to ask follow-ups; `contextUrl` favours the page the user is on.",
         "aiSearchChat",
     ),
-    _search_operation(
-        "list_ai_search_crawls", "List AI Search crawls", Route("GET", AI_SEARCH + "/crawls"), ListCrawlsArguments,
-        "List a project's recent ingest and crawl jobs and their states (`limit` up to 50).", "aiSearchListCrawls", **READS,
+    undocumented(
+        Toolset.AI_SEARCH,
+        "list_ai_search_crawls",
+        "List AI Search crawls",
+        Route("GET", AI_SEARCH + "/crawls"),
+        ListCrawlsArguments,
+        "List a project's recent ingest and crawl jobs and their states (`limit` up to 50).",
+        "aiSearchListCrawls",
+        read_only=True,
+        idempotent=True,
     ),
-    _search_operation(
-        "start_ai_search_crawl", "Start AI Search crawl", Route("POST", AI_SEARCH + "/crawls"), TriggerCrawlArguments,
+    undocumented(
+        Toolset.AI_SEARCH,
+        "start_ai_search_crawl",
+        "Start AI Search crawl",
+        Route("POST", AI_SEARCH + "/crawls"),
+        TriggerCrawlArguments,
         "Start a run of one of the project's crawlers (`crawler_uuid`) to refresh the AI Search index. "
         "Follow it with get_ai_search_crawl.",
         "aiSearchTriggerCrawl",
     ),
-    _search_operation(
-        "get_ai_search_crawl", "Get AI Search crawl", Route("GET", AI_SEARCH + "/crawls/{jobId}"), CrawlArguments,
-        "Get the status and counts of one ingest or crawl job.", "aiSearchGetCrawl", **READS,
+    undocumented(
+        Toolset.AI_SEARCH,
+        "get_ai_search_crawl",
+        "Get AI Search crawl",
+        Route("GET", AI_SEARCH + "/crawls/{jobId}"),
+        CrawlArguments,
+        "Get the status and counts of one ingest or crawl job.",
+        "aiSearchGetCrawl",
+        read_only=True,
+        idempotent=True,
     ),
-    _search_operation(
-        "list_ai_search_crawl_pages", "List AI Search crawl pages", Route("GET", AI_SEARCH + "/crawls/{jobId}/pages"),
+    undocumented(
+        Toolset.AI_SEARCH,
+        "list_ai_search_crawl_pages",
+        "List AI Search crawl pages",
+        Route("GET", AI_SEARCH + "/crawls/{jobId}/pages"),
         CrawlPagesArguments,
         "List the per-page results of one ingest or crawl job, optionally only pages with a given HTTP "
         "`statusCode` or `processingStatus` (to find what failed).",
-        "aiSearchGetCrawlPages", **READS,
+        "aiSearchGetCrawlPages",
+        read_only=True,
+        idempotent=True,
     ),
-    _search_operation(
-        "disable_ai_search", "Disable AI Search", Route("POST", AI_SEARCH + "/disable"), ProjectArguments,
-        "Turn AI Search off for a project: search and chat stop answering.", "aiSearchDisable", destructive=True,
+    undocumented(
+        Toolset.AI_SEARCH,
+        "disable_ai_search",
+        "Disable AI Search",
+        Route("POST", AI_SEARCH + "/disable"),
+        ProjectArguments,
+        "Turn AI Search off for a project: search and chat stop answering.",
+        "aiSearchDisable",
+        destructive=True,
     ),
-    _search_operation(
-        "enable_ai_search", "Enable AI Search", Route("POST", AI_SEARCH + "/enable"), EnableArguments,
+    undocumented(
+        Toolset.AI_SEARCH,
+        "enable_ai_search",
+        "Enable AI Search",
+        Route("POST", AI_SEARCH + "/enable"),
+        EnableArguments,
         "Turn AI Search on for a project, giving the site's `baseUrl` to index (400 without one) and "
         "optionally crawler settings. Fails with 409 if it is already on.",
         "aiSearchEnable",
     ),
-    _search_operation(
-        "purge_ai_search_index", "Purge AI Search index", Route("DELETE", AI_SEARCH + "/index"), ProjectArguments,
+    undocumented(
+        Toolset.AI_SEARCH,
+        "purge_ai_search_index",
+        "Purge AI Search index",
+        Route("DELETE", AI_SEARCH + "/index"),
+        ProjectArguments,
         "Empty a project's whole AI Search index, permanently; search answers nothing until pages are crawled or pushed again.",
-        "aiSearchPurgeIndex", destructive=True, idempotent=True,
+        "aiSearchPurgeIndex",
+        destructive=True,
+        idempotent=True,
     ),
-    _search_operation(
-        "list_ai_search_pages", "List AI Search pages", Route("GET", AI_SEARCH + "/pages"), ListPagesArguments,
+    undocumented(
+        Toolset.AI_SEARCH,
+        "list_ai_search_pages",
+        "List AI Search pages",
+        Route("GET", AI_SEARCH + "/pages"),
+        ListPagesArguments,
         "List the pages in a project's AI Search index, optionally filtered by `search` text; page with "
         "`limit` (up to 200) and `cursor`.",
-        "aiSearchListPages", **READS,
+        "aiSearchListPages",
+        read_only=True,
+        idempotent=True,
     ),
-    _search_operation(
-        "ingest_ai_search_pages", "Push pages to AI Search", Route("POST", AI_SEARCH + "/pages"), IngestPagesArguments,
+    undocumented(
+        Toolset.AI_SEARCH,
+        "ingest_ai_search_pages",
+        "Push pages to AI Search",
+        Route("POST", AI_SEARCH + "/pages"),
+        IngestPagesArguments,
         "Push pages into a project's AI Search index yourself (instead of crawling): each needs `url`, "
         "`title` and `content`. A page with a URL already indexed is replaced. Invalid pages give 422.",
         "aiSearchIngestPages",
     ),
-    _search_operation(
-        "delete_ai_search_pages", "Delete AI Search pages", Route("DELETE", AI_SEARCH + "/pages"), DeletePagesArguments,
+    undocumented(
+        Toolset.AI_SEARCH,
+        "delete_ai_search_pages",
+        "Delete AI Search pages",
+        Route("DELETE", AI_SEARCH + "/pages"),
+        DeletePagesArguments,
         "Remove pages from a project's AI Search index by exact `urls` or URL `patterns`, permanently.",
-        "aiSearchDeletePages", destructive=True, idempotent=True,
+        "aiSearchDeletePages",
+        destructive=True,
+        idempotent=True,
     ),
-    _search_operation(
-        "search_ai_search_index", "Search AI Search index", Route("POST", AI_SEARCH + "/search"), SearchArguments,
+    undocumented(
+        Toolset.AI_SEARCH,
+        "search_ai_search_index",
+        "Search AI Search index",
+        Route("POST", AI_SEARCH + "/search"),
+        SearchArguments,
         "Semantic search over a project's indexed pages: returns the best-matching pages and passages for "
         "`query` (`limit` up to 50, `minScore` to cut weak matches). Changes nothing.",
-        "aiSearchSearch", read_only=True, idempotent=True,
+        "aiSearchSearch",
+        read_only=True,
+        idempotent=True,
     ),
-    _search_operation(
-        "get_ai_search_settings", "Get AI Search settings", Route("GET", AI_SEARCH + "/settings"), ProjectArguments,
-        "Read a project's AI Search public-access and rate-limit settings.", "aiSearchGetSettings", **READS,
+    undocumented(
+        Toolset.AI_SEARCH,
+        "get_ai_search_settings",
+        "Get AI Search settings",
+        Route("GET", AI_SEARCH + "/settings"),
+        ProjectArguments,
+        "Read a project's AI Search public-access and rate-limit settings.",
+        "aiSearchGetSettings",
+        read_only=True,
+        idempotent=True,
     ),
-    _search_operation(
-        "update_ai_search_settings", "Update AI Search settings", Route("PUT", AI_SEARCH + "/settings"), SettingsArguments,
-        "Change a project's AI Search public-access and rate-limit settings.", "aiSearchUpdateSettings", idempotent=True,
+    undocumented(
+        Toolset.AI_SEARCH,
+        "update_ai_search_settings",
+        "Update AI Search settings",
+        Route("PUT", AI_SEARCH + "/settings"),
+        SettingsArguments,
+        "Change a project's AI Search public-access and rate-limit settings.",
+        "aiSearchUpdateSettings",
+        idempotent=True,
     ),
-    _search_operation(
-        "get_ai_search_top_queries", "Get AI Search top queries", Route("GET", AI_SEARCH + "/top-queries"), TopQueriesArguments,
+    undocumented(
+        Toolset.AI_SEARCH,
+        "get_ai_search_top_queries",
+        "Get AI Search top queries",
+        Route("GET", AI_SEARCH + "/top-queries"),
+        TopQueriesArguments,
         "The most frequent search queries in a time window (`range`, default 30d; `limit` up to 100): what "
         "visitors look for.",
-        "aiSearchTopQueries", **READS,
+        "aiSearchTopQueries",
+        read_only=True,
+        idempotent=True,
     ),
-    _search_operation(
-        "get_ai_search_usage", "Get AI Search usage", Route("GET", AI_SEARCH + "/usage"), UsageArguments,
-        "AI Search usage statistics for a time window (`range`, default 30d).", "aiSearchUsage", **READS,
+    undocumented(
+        Toolset.AI_SEARCH,
+        "get_ai_search_usage",
+        "Get AI Search usage",
+        Route("GET", AI_SEARCH + "/usage"),
+        UsageArguments,
+        "AI Search usage statistics for a time window (`range`, default 30d).",
+        "aiSearchUsage",
+        read_only=True,
+        idempotent=True,
     ),
 ]

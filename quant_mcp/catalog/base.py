@@ -85,6 +85,8 @@ class _Query:
 
 QUERY = _Query()
 
+Text = Annotated[str, StringConstraints(min_length=1)]  # a required string must not be empty either
+
 # An identifier that goes into a URL path segment. The first character must be a letter or
 # digit, so ".." and "." can never form a segment, and "/", "?", "#", "%" and control
 # characters are refused before any request is built.
@@ -124,7 +126,7 @@ class ToolArguments(ArgModelBase):
 
 
 class NoArguments(ToolArguments):
-    """Arguments of an operation that takes nothing but the organisation."""
+    """No arguments besides the optional organisation."""
 
 
 class ApiResult(BaseModel):
@@ -140,16 +142,12 @@ class Confirmation(ApiResult):
     message: str | None = None
 
 
+# Where the reference marks a success body unknown (``x-schema-unknown``), no published client
+# documents its fields, so inventing a schema would only mislead. Build such operations with
+# undocumented(), which also tells the agent. (Model docstrings reach agents: they become the
+# output schema's description.)
 class UndocumentedResult(ApiResult):
-    """A free-form JSON object, passed through as the API sent it.
-
-    Used where the reference marks the success body unknown (``x-schema-unknown``): no
-    published client documents its fields, so inventing a schema would only mislead. Tool
-    descriptions using it end with :data:`UNDOCUMENTED`.
-    """
-
-
-UNDOCUMENTED = " The API documents no schema for this answer, so the result is its JSON object, passed through as received."
+    """The API's JSON answer, passed through as received: its fields are not documented."""
 
 
 Shape = Callable[[Any], Any]
@@ -199,3 +197,32 @@ class Operation:
             return self.legacy_route
         return self.route
 
+
+def undocumented(
+    toolset: Toolset,
+    name: str,
+    title: str,
+    route: Route,
+    arguments: type[ToolArguments],
+    description: str,
+    operation_id: str,
+    *,
+    read_only: bool = False,
+    destructive: bool = False,
+    idempotent: bool = False,
+) -> Operation:
+    """An operation whose answer the reference does not document: a free-form result, and a
+    description that tells the agent so."""
+    return Operation(
+        name=name,
+        toolset=toolset,
+        title=title,
+        description=description + " The API documents no schema for this answer, so the result is its JSON object, passed through as received.",
+        route=route,
+        arguments=arguments,
+        result=UndocumentedResult,
+        read_only=read_only,
+        destructive=destructive,
+        idempotent=idempotent,
+        operation_ids=(operation_id,),
+    )

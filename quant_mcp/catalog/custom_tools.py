@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_serializer
 
-from quant_mcp.catalog.base import V3, ApiResult, Confirmation, NoArguments, Operation, PathId, Route, Toolset, ToolArguments
+from quant_mcp.catalog.base import V3, ApiResult, Confirmation, NoArguments, Operation, PathId, Route, Text, ToolArguments, Toolset
 
 ToolName = Annotated[PathId, Field(description="The custom tool's name, as registered.")]
 
@@ -21,10 +21,10 @@ class CreateCustomToolArguments(ToolArguments):
     name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = Field(
         description="Tool name agents will call, e.g. 'lookup_order'. Registering an existing name updates that tool."
     )
-    description: Annotated[str, StringConstraints(min_length=1)] = Field(
+    description: Text = Field(
         description="What the tool does and when to use it; models read this to decide to call it."
     )
-    edge_function_code: Annotated[str, StringConstraints(min_length=1)] = Field(
+    edge_function_code: Text = Field(
         description="JavaScript source of the edge function that runs the tool; the platform deploys it."
     )
     input_schema: dict[str, Any] | str = Field(description="JSON Schema of the tool's input (an object, or the same as a JSON string).")

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from quant_mcp.catalog.base import UNDOCUMENTED, V3, Method, NoArguments, Operation, PathId, Route, Toolset, ToolArguments, UndocumentedResult, WireModel
+from quant_mcp.catalog.base import V3, NoArguments, PathId, Route, Toolset, ToolArguments, WireModel, undocumented
 
 PolicyId = Annotated[PathId, Field(description="Filter policy id, from list_filter_policies.")]
 
@@ -58,77 +58,82 @@ class PolicyArguments(ToolArguments):
     policy_id: PolicyId
 
 
-def _policy_operation(name: str, title: str, method: Method, suffix: str, description: str, operation_id: str, **hints: bool) -> Operation:
-    """The operations on one policy differ in verb, path suffix and annotations only."""
-    return Operation(
-        name=name,
-        toolset=Toolset.FILTER_POLICIES,
-        title=title,
-        description=description + UNDOCUMENTED,
-        route=Route(method, V3 + "/filter-policies/{policyId}" + suffix),
-        arguments=PolicyArguments,
-        result=UndocumentedResult,
-        operation_ids=(operation_id,),
-        **hints,
-    )
-
+POLICY = V3 + "/filter-policies/{policyId}"
 
 OPERATIONS = [
-    Operation(
-        name="list_filter_policies",
-        toolset=Toolset.FILTER_POLICIES,
-        title="List filter policies",
-        description="List the organisation's content filter policies with their rules and whether each is enabled." + UNDOCUMENTED,
-        route=Route("GET", V3 + "/filter-policies"),
-        arguments=NoArguments,
-        result=UndocumentedResult,
+    undocumented(
+        Toolset.FILTER_POLICIES,
+        "list_filter_policies",
+        "List filter policies",
+        Route("GET", V3 + "/filter-policies"),
+        NoArguments,
+        "List the organisation's content filter policies with their rules and whether each is enabled.",
+        "listFilterPolicies",
         read_only=True,
         idempotent=True,
-        operation_ids=("listFilterPolicies",),
     ),
-    Operation(
-        name="create_filter_policy",
-        toolset=Toolset.FILTER_POLICIES,
-        title="Create filter policy",
-        description=(
-            "Create a content filter policy: a `name` and 1-100 `rules`, each matching words (`values`) or a "
-            "regex (`pattern`) and then BLOCKing or REDACTing, on input, output or both. Attach it to agents, "
-            "Slack bots or governance by its id. Invalid rules are refused with 422." + UNDOCUMENTED
-        ),
-        route=Route("POST", V3 + "/filter-policies"),
-        arguments=CreatePolicyArguments,
-        result=UndocumentedResult,
-        operation_ids=("createFilterPolicy",),
+    undocumented(
+        Toolset.FILTER_POLICIES,
+        "create_filter_policy",
+        "Create filter policy",
+        Route("POST", V3 + "/filter-policies"),
+        CreatePolicyArguments,
+        "Create a content filter policy: a `name` and 1-100 `rules`, each matching words (`values`) or a regex "
+        "(`pattern`) and then BLOCKing or REDACTing, on input, output or both. Attach it to agents, Slack bots "
+        "or governance by its id. Invalid rules are refused with 422.",
+        "createFilterPolicy",
     ),
-    _policy_operation(
-        "get_filter_policy", "Get filter policy", "GET", "",
-        "Get one filter policy with its rules.", "getFilterPolicy", read_only=True, idempotent=True,
-    ),
-    Operation(
-        name="update_filter_policy",
-        toolset=Toolset.FILTER_POLICIES,
-        title="Update filter policy",
-        description=(
-            "Change a filter policy's name, description, enabled state or rules; `rules`, when given, replaces "
-            "the whole rule set." + UNDOCUMENTED
-        ),
-        route=Route("PUT", V3 + "/filter-policies/{policyId}"),
-        arguments=UpdatePolicyArguments,
-        result=UndocumentedResult,
+    undocumented(
+        Toolset.FILTER_POLICIES,
+        "get_filter_policy",
+        "Get filter policy",
+        Route("GET", POLICY),
+        PolicyArguments,
+        "Get one filter policy with its rules.",
+        "getFilterPolicy",
+        read_only=True,
         idempotent=True,
-        operation_ids=("updateFilterPolicy",),
     ),
-    _policy_operation(
-        "delete_filter_policy", "Delete filter policy", "DELETE", "",
+    undocumented(
+        Toolset.FILTER_POLICIES,
+        "update_filter_policy",
+        "Update filter policy",
+        Route("PUT", POLICY),
+        UpdatePolicyArguments,
+        "Change a filter policy's name, description, enabled state or rules; `rules`, when given, replaces the "
+        "whole rule set.",
+        "updateFilterPolicy",
+        idempotent=True,
+    ),
+    undocumented(
+        Toolset.FILTER_POLICIES,
+        "delete_filter_policy",
+        "Delete filter policy",
+        Route("DELETE", POLICY),
+        PolicyArguments,
         "Delete a filter policy, permanently; agents and bots using it are no longer filtered by it.",
-        "deleteFilterPolicy", destructive=True, idempotent=True,
+        "deleteFilterPolicy",
+        destructive=True,
+        idempotent=True,
     ),
-    _policy_operation(
-        "disable_filter_policy", "Disable filter policy", "PUT", "/disable",
-        "Switch a filter policy off without deleting it.", "disableFilterPolicy", idempotent=True,
+    undocumented(
+        Toolset.FILTER_POLICIES,
+        "disable_filter_policy",
+        "Disable filter policy",
+        Route("PUT", POLICY + "/disable"),
+        PolicyArguments,
+        "Switch a filter policy off without deleting it.",
+        "disableFilterPolicy",
+        idempotent=True,
     ),
-    _policy_operation(
-        "enable_filter_policy", "Enable filter policy", "PUT", "/enable",
-        "Switch a filter policy back on.", "enableFilterPolicy", idempotent=True,
+    undocumented(
+        Toolset.FILTER_POLICIES,
+        "enable_filter_policy",
+        "Enable filter policy",
+        Route("PUT", POLICY + "/enable"),
+        PolicyArguments,
+        "Switch a filter policy back on.",
+        "enableFilterPolicy",
+        idempotent=True,
     ),
 ]

@@ -9,22 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
-from quant_mcp.catalog.base import (
-    QUERY,
-    UNDOCUMENTED,
-    V3,
-    ApiResult,
-    Confirmation,
-    Operation,
-    PathId,
-    Route,
-    Toolset,
-    ToolArguments,
-    UndocumentedResult,
-    WireModel,
-)
+from quant_mcp.catalog.base import QUERY, V3, ApiResult, Confirmation, Operation, PathId, Route, Text, Toolset, ToolArguments, WireModel, undocumented
 
 OrchestrationId = Annotated[PathId, Field(description="Orchestration id, from create_orchestration or list_orchestrations.")]
 Status = Literal["pending", "running", "paused", "completed", "failed", "cancelled"]
@@ -55,7 +42,7 @@ class StopCondition(WireModel):
 
 
 class CreateOrchestrationArguments(ToolArguments):
-    name: Annotated[str, StringConstraints(min_length=1)] = Field(description="Display name, e.g. 'Process batch documents'.")
+    name: Text = Field(description="Display name, e.g. 'Process batch documents'.")
     input_source: InputSource = Field(description="Where the items come from.")
     description: str | None = None
     agent_id: PathId | None = Field(None, description="Agent that processes each item.")
@@ -102,21 +89,6 @@ class BatchList(ApiResult):
     next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
 
 
-def _control(name: str, title: str, action: str, description: str, operation_id: str, *, destructive: bool = False) -> Operation:
-    """The four control operations differ only in their verb."""
-    return Operation(
-        name=name,
-        toolset=Toolset.ORCHESTRATIONS,
-        title=title,
-        description=description + UNDOCUMENTED,
-        route=Route("POST", V3 + "/orchestrations/{orchestrationId}/" + action),
-        arguments=OrchestrationArguments,
-        result=UndocumentedResult,
-        destructive=destructive,
-        operation_ids=(operation_id,),
-    )
-
-
 OPERATIONS = [
     Operation(
         name="list_orchestrations",
@@ -134,33 +106,28 @@ OPERATIONS = [
         operation_ids=("listOrchestrations",),
         summary=lambda r: f"{len(r['orchestrations'])} orchestration(s)",
     ),
-    Operation(
-        name="create_orchestration",
-        toolset=Toolset.ORCHESTRATIONS,
-        title="Create orchestration",
-        description=(
-            "Create a durable orchestration that runs an agent (`agentId`), tool or workflow over many items "
-            "in batches. `inputSource` says where items come from: `static` items, a `task_query`, or a "
-            "`generator` prompt. Tune `batchSize` (1-100), `concurrency` (1-10) and `stopCondition`. It starts "
-            "at once unless `autoStart: false`. Follow it with get_orchestration and list_orchestration_batches."
-            + UNDOCUMENTED
-        ),
-        route=Route("POST", V3 + "/orchestrations"),
-        arguments=CreateOrchestrationArguments,
-        result=UndocumentedResult,
-        operation_ids=("createOrchestration",),
+    undocumented(
+        Toolset.ORCHESTRATIONS,
+        "create_orchestration",
+        "Create orchestration",
+        Route("POST", V3 + "/orchestrations"),
+        CreateOrchestrationArguments,
+        "Create a durable orchestration that runs an agent (`agentId`), tool or workflow over many items in "
+        "batches. `inputSource` says where items come from: `static` items, a `task_query`, or a `generator` "
+        "prompt. Tune `batchSize` (1-100), `concurrency` (1-10) and `stopCondition`. It starts at once unless "
+        "`autoStart: false`. Follow it with get_orchestration and list_orchestration_batches.",
+        "createOrchestration",
     ),
-    Operation(
-        name="get_orchestration",
-        toolset=Toolset.ORCHESTRATIONS,
-        title="Get orchestration",
-        description="Get one orchestration's details, status and progress." + UNDOCUMENTED,
-        route=Route("GET", V3 + "/orchestrations/{orchestrationId}"),
-        arguments=OrchestrationArguments,
-        result=UndocumentedResult,
+    undocumented(
+        Toolset.ORCHESTRATIONS,
+        "get_orchestration",
+        "Get orchestration",
+        Route("GET", V3 + "/orchestrations/{orchestrationId}"),
+        OrchestrationArguments,
+        "Get one orchestration's details, status and progress.",
+        "getOrchestration",
         read_only=True,
         idempotent=True,
-        operation_ids=("getOrchestration",),
     ),
     Operation(
         name="delete_orchestration",
@@ -194,23 +161,40 @@ OPERATIONS = [
         operation_ids=("listOrchestrationBatches",),
         summary=lambda r: f"{len(r['batches'])} batch(es)",
     ),
-    _control(
-        "cancel_orchestration", "Cancel orchestration", "cancel",
-        "Cancel an orchestration for good: no further batches run and it cannot be resumed (pause it instead to continue later).",
-        "cancelOrchestration", destructive=True,
+    undocumented(
+        Toolset.ORCHESTRATIONS,
+        "cancel_orchestration",
+        "Cancel orchestration",
+        Route("POST", V3 + "/orchestrations/{orchestrationId}/cancel"),
+        OrchestrationArguments,
+        "Cancel an orchestration for good: no further batches run and it cannot be resumed (pause it to continue later).",
+        "cancelOrchestration",
+        destructive=True,
     ),
-    _control(
-        "pause_orchestration", "Pause orchestration", "pause",
+    undocumented(
+        Toolset.ORCHESTRATIONS,
+        "pause_orchestration",
+        "Pause orchestration",
+        Route("POST", V3 + "/orchestrations/{orchestrationId}/pause"),
+        OrchestrationArguments,
         "Pause a running orchestration after its current batches; resume_orchestration continues it.",
         "pauseOrchestration",
     ),
-    _control(
-        "resume_orchestration", "Resume orchestration", "resume",
+    undocumented(
+        Toolset.ORCHESTRATIONS,
+        "resume_orchestration",
+        "Resume orchestration",
+        Route("POST", V3 + "/orchestrations/{orchestrationId}/resume"),
+        OrchestrationArguments,
         "Resume a paused orchestration where it stopped.",
         "resumeOrchestration",
     ),
-    _control(
-        "start_orchestration", "Start orchestration", "start",
+    undocumented(
+        Toolset.ORCHESTRATIONS,
+        "start_orchestration",
+        "Start orchestration",
+        Route("POST", V3 + "/orchestrations/{orchestrationId}/start"),
+        OrchestrationArguments,
         "Start a pending orchestration (one created with `autoStart: false`).",
         "startOrchestration",
     ),

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from quant_mcp.catalog.base import QUERY, V3, ApiResult, Confirmation, NoArguments, Operation, PathId, Route, Toolset, ToolArguments, WireModel
+from quant_mcp.catalog.base import QUERY, V3, ApiResult, Confirmation, NoArguments, Operation, PathId, Route, Text, ToolArguments, Toolset, WireModel
 
 SkillId = Annotated[PathId, Field(description="Skill id, from list_skills or create_skill.")]
 Namespace = Annotated[
@@ -19,7 +19,6 @@ Namespace = Annotated[
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$"),
     Field(description="Skill collection namespace: lowercase letters, digits and dashes, 2-64 characters."),
 ]
-Text = Annotated[str, StringConstraints(min_length=1)]
 
 
 class ListSkillsArguments(ToolArguments):

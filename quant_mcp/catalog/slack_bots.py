@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
-from quant_mcp.catalog.base import QUERY, V3, ApiResult, Confirmation, NoArguments, Operation, PathId, Route, Toolset, ToolArguments
+from quant_mcp.catalog.base import QUERY, V3, ApiResult, Confirmation, NoArguments, Operation, PathId, Route, Text, ToolArguments, Toolset
 
 BotId = Annotated[PathId, Field(description="Slack bot id, from list_slack_bots.")]
-Text = Annotated[str, StringConstraints(min_length=1)]
 
 
 class BotSettings(ToolArguments):

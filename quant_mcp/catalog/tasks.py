@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
-from quant_mcp.catalog.base import QUERY, V3, ApiResult, Operation, PathId, Route, Toolset, ToolArguments
+from quant_mcp.catalog.base import QUERY, V3, ApiResult, Operation, PathId, Route, Text, ToolArguments, Toolset
 
 TaskStatus = Literal["pending", "in_progress", "completed", "failed", "cancelled", "blocked"]
 TaskId = Annotated[PathId, Field(description="Task id (a UUID), from create_task or list_tasks.")]
@@ -39,7 +39,7 @@ class TaskFields(ToolArguments):
 
 
 class CreateTaskArguments(TaskFields):
-    title: Annotated[str, StringConstraints(min_length=1)] = Field(description="Short title.")
+    title: Text = Field(description="Short title.")
     task_list_id: str | None = Field(None, description="Task list to put it in (any string; created on first use).")
     status: TaskStatus | None = Field(None, description="Initial status (default pending).")
     assigned_agent_id: str | None = Field(None, description="Agent that should do it.")

@@ -13,7 +13,6 @@ from pydantic import Field, StringConstraints, model_validator
 
 from quant_mcp.catalog.base import (
     QUERY,
-    UNDOCUMENTED,
     V3,
     ApiResult,
     Confirmation,
@@ -21,10 +20,11 @@ from quant_mcp.catalog.base import (
     Operation,
     PathId,
     Route,
+    Text,
     Toolset,
     ToolArguments,
-    UndocumentedResult,
     WireModel,
+    undocumented,
 )
 from quant_mcp.catalog.uris import COLLECTION_URI
 
@@ -33,7 +33,7 @@ DocumentKey = Annotated[str, StringConstraints(min_length=1, max_length=512)]
 
 
 class CreateCollectionArguments(ToolArguments):
-    name: Annotated[str, StringConstraints(min_length=1)] = Field(description="Unique name within the organisation (409 if taken).")
+    name: Text = Field(description="Unique name within the organisation (409 if taken).")
     embedding_model: PathId = Field(
         description="Embedding model id that fixes the vector size, e.g. 'amazon.titan-embed-text-v2:0'."
     )
@@ -60,7 +60,7 @@ class DocumentMetadata(WireModel):
 
 
 class NewDocument(WireModel):
-    content: Annotated[str, StringConstraints(min_length=1)] = Field(description="The document's text; the server chunks and embeds it.")
+    content: Text = Field(description="The document's text; the server chunks and embeds it.")
     key: DocumentKey | None = Field(None, description="Your key for the document, to filter or delete by later.")
     metadata: DocumentMetadata | None = None
 
@@ -241,20 +241,17 @@ OPERATIONS = [
         operation_ids=("deleteVectorCollection",),
         summary=lambda r: r.get("message") or "Collection deleted",
     ),
-    Operation(
-        name="list_vector_documents",
-        toolset=Toolset.VECTOR_DB,
-        title="List documents in a collection",
-        description=(
-            "List the documents stored in a vector collection, optionally only those under one `key`; page "
-            "with `limit` (up to 100, default 50) and `offset`." + UNDOCUMENTED
-        ),
-        route=Route("GET", V3 + "/vector-db/collections/{collectionId}/documents"),
-        arguments=ListDocumentsArguments,
-        result=UndocumentedResult,
+    undocumented(
+        Toolset.VECTOR_DB,
+        "list_vector_documents",
+        "List documents in a collection",
+        Route("GET", V3 + "/vector-db/collections/{collectionId}/documents"),
+        ListDocumentsArguments,
+        "List the documents stored in a vector collection, optionally only those under one `key`; page with "
+        "`limit` (up to 100, default 50) and `offset`.",
+        "listVectorDocuments",
         read_only=True,
         idempotent=True,
-        operation_ids=("listVectorDocuments",),
     ),
     Operation(
         name="upload_vector_documents",
