@@ -127,7 +127,8 @@ class CollectionStore(dict[str, Collection]):
     """One organisation's collections by id."""
 
 
-def _collection(request: Request) -> Collection:
+def requested_collection(request: Request) -> Collection:
+    """The collection named by the path's `collectionId` (404 when unknown); the documents routes use it too."""
     collection_id = request.path_params["collectionId"]
     return found_or_404(organisation_data(request).get(CollectionStore).get(collection_id), "Collection", collection_id)
 
@@ -160,18 +161,18 @@ async def list_collections(request: Request) -> Response:
 
 
 async def get_collection(request: Request) -> Response:
-    return JSONResponse({"collection": _collection(request).detail()})
+    return JSONResponse({"collection": requested_collection(request).detail()})
 
 
 async def delete_collection(request: Request) -> Response:
-    collection = _collection(request)
+    collection = requested_collection(request)
     del organisation_data(request).get(CollectionStore)[collection.id]
     return JSONResponse({"success": True, "message": f"Collection '{collection.name}' and its documents deleted"})
 
 
 async def upload_documents(request: Request) -> Response:
     body = await parse_body(request, UploadDocuments)
-    collection = _collection(request)
+    collection = requested_collection(request)
     now = simulator_state(request).now()
     created: list[str] = []
     for document in body.documents:
@@ -200,7 +201,7 @@ def _result(document: VectorDocument, similarity: float | None, with_embedding: 
 async def query_collection(request: Request) -> Response:
     started = perf_counter()
     body = await parse_body(request, QueryCollection)
-    collection = _collection(request)
+    collection = requested_collection(request)
     limit = body.limit or body.count or 5
     candidates = [d for d in collection.documents if d.matches(body.filter)]
     has_more, next_cursor, pagination = False, None, None

@@ -19,7 +19,7 @@ from ..core.errors import bad_request
 from ..core.requests import WireModel, parse_body, parse_query, simulator_state
 from ..core.routing import v3
 from ..core.state import timestamp
-from .vector_db import VectorDocument, _collection
+from .vector_db import VectorDocument, requested_collection
 
 
 class ListDocuments(WireModel):
@@ -71,7 +71,7 @@ def _document(document: VectorDocument) -> dict[str, Any]:
 
 async def list_documents(request: Request) -> Response:
     query = parse_query(request, ListDocuments)
-    collection = _collection(request)
+    collection = requested_collection(request)
     matching = [d for d in collection.documents if query.key is None or d.key == query.key]
     shown = matching[query.offset : query.offset + query.limit]
     return JSONResponse(
@@ -91,7 +91,7 @@ async def delete_documents(request: Request) -> Response:
     modes = body.modes()
     if len(modes) != 1:
         raise bad_request("body", "name exactly one of purgeAll: true, documentIds, keys or metadata: {field, values}")
-    collection = _collection(request)
+    collection = requested_collection(request)
     kept = [d for d in collection.documents if not body.doomed(d)]
     deleted = len(collection.documents) - len(kept)
     collection.documents = kept
