@@ -53,6 +53,10 @@ class ToolCall:
     name: str
     input: Any
 
+    def to_json(self) -> dict[str, Any]:
+        """The `toolUse` block: `{toolUseId, name, input}`."""
+        return {"toolUseId": self.tool_use_id, "name": self.name, "input": self.input}
+
 
 @dataclass(frozen=True)
 class ChatReply:

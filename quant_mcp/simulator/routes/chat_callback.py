@@ -45,10 +45,7 @@ async def submit_callback(request: Request) -> Response:
     prompt = ChatPrompt(
         model=require_model(execution.turn.model_id, "chat"),
         messages=[
-            {
-                "role": "assistant",
-                "content": [{"toolUse": {"toolUseId": call.tool_use_id, "name": call.name, "input": call.input}}],
-            },
+            {"role": "assistant", "content": [{"toolUse": call.to_json()}]},
             {"role": "user", "content": [{"toolResult": {"toolUseId": call.tool_use_id, "content": [{"json": answer.result}]}}]},
         ],
     )

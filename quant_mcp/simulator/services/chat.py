@@ -174,7 +174,7 @@ class ChatTurn:
         call = self.reply.tool_call
         if call is None:
             return None
-        body: dict[str, Any] = {"toolUseId": call.tool_use_id, "name": call.name, "input": call.input}
+        body = call.to_json()
         if self.execution is not None:
             body.update(executionId=self.execution.id, status=self.execution.status)
             if self.execution.result is not None:
@@ -257,13 +257,12 @@ class DurableExecution:
         }
         call = self.turn.reply.tool_call
         if self.callback_id is not None and call is not None:
-            pending = [{"toolUseId": call.tool_use_id, "name": call.name, "input": call.input}]
             return {
                 **ids,
                 "status": "waiting_callback",
                 "awsStatus": "RUNNING",
                 "callbackId": self.callback_id,
-                "pendingTools": pending,
+                "pendingTools": [call.to_json()],
             }
         final = self.follow_up or self.turn
         return {
