@@ -74,11 +74,14 @@ class StoredFile:
             "createdAt": timestamp(self.created_at),
         }
 
+    def signed_url(self, host: str, now: datetime) -> str:
+        """A presigned-style URL of the file on `host`, valid for `URL_LIFETIME` from `now`."""
+        expires = int((now + URL_LIFETIME).timestamp())
+        return f"https://{host}.quant-simulator.invalid/{quote(self.s3_key)}?expires={expires}"
+
     def detail(self, now: datetime) -> dict[str, Any]:
         """The summary plus where the file lives and a download URL valid for an hour from `now`."""
-        expires = int((now + URL_LIFETIME).timestamp())
-        url = f"https://files.quant-simulator.invalid/{quote(self.s3_key)}?expires={expires}"
-        return {**self.summary(), "s3Uri": f"s3://{_BUCKET}/{self.s3_key}", "url": url}
+        return {**self.summary(), "s3Uri": f"s3://{_BUCKET}/{self.s3_key}", "url": self.signed_url("files", now)}
 
     def matches(self, wanted: dict[str, Any]) -> bool:
         """`filter` semantics: each key equals the file's `contentType`/`filename`, or else its metadata value."""
@@ -120,9 +123,7 @@ async def upload_file(request: Request) -> Response:
     organisation_data(request).get(FileStore)[file_id] = stored
     answer = stored.detail(now)
     if body.request_upload_url:
-        upload_url = (
-            f"https://uploads.quant-simulator.invalid/{quote(stored.s3_key)}?expires={int((now + URL_LIFETIME).timestamp())}"
-        )
+        upload_url = stored.signed_url("uploads", now)
         answer.update(uploadUrl=upload_url, s3Key=stored.s3_key, expiresIn=int(URL_LIFETIME.total_seconds()))
     return JSONResponse(answer, status_code=201)
 
