@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import ValidationError
 
@@ -52,14 +53,19 @@ async def relay_chat_stream(inv: Invocation) -> dict[str, Any]:
     from quant_mcp import attachments
 
     async with attachments.prepared(inv) as ready:
-        async with ready.client.stream_events(ready.route.method, ready.path, body=ready.body, token=ready.token) as events:
-            relay = _Relay(ready.ctx)
-            try:
-                async for event in events:
-                    if await relay.take(event.event, event.data):
-                        break  # leaving the block closes the upstream connection
-            except QuantAPIError as exc:
-                raise StreamFailed(str(exc).rstrip("."), relay.text) from None
+        relay = _Relay(ready.ctx)
+        limit = ready.settings.stream_timeout
+        # httpx bounds each read, not the whole answer: a stream that trickles forever is cut here.
+        with anyio.move_on_after(limit) as deadline:
+            async with ready.client.stream_events(ready.route.method, ready.path, body=ready.body, token=ready.token) as events:
+                try:
+                    async for event in events:
+                        if await relay.take(event.event, event.data):
+                            break  # leaving the block closes the upstream connection
+                except QuantAPIError as exc:
+                    raise StreamFailed(str(exc).rstrip("."), relay.text) from None
+        if deadline.cancelled_caught:
+            raise StreamFailed(f"the answer took longer than {limit:g} s in all (QUANT_STREAM_TIMEOUT) and was cut off", relay.text)
     return relay.result()
 
 
