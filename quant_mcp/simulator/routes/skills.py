@@ -134,9 +134,8 @@ class Skill:
             }
         return {**_TEMPLATE, **upstream, **self.fields}
 
-    def summary(self) -> dict[str, Any]:
-        wire = self.wire()
-        fields = {name: wire[name] for name in _SUMMARY_FIELDS if name in wire}
+    def _envelope(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """`fields` between the id and the source and times, as both the summary and the detail have them."""
         return {
             "skillId": self.id,
             **fields,
@@ -145,14 +144,12 @@ class Skill:
             "updatedAt": timestamp(self.updated_at),
         }
 
+    def summary(self) -> dict[str, Any]:
+        wire = self.wire()
+        return self._envelope({name: wire[name] for name in _SUMMARY_FIELDS if name in wire})
+
     def detail(self) -> dict[str, Any]:
-        return {
-            "skillId": self.id,
-            **self.wire(),
-            "source": self.source,
-            "installedAt": timestamp(self.installed_at),
-            "updatedAt": timestamp(self.updated_at),
-        }
+        return self._envelope(self.wire())
 
 
 @dataclass
