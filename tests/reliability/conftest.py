@@ -1,0 +1,40 @@
+"""Shared pieces of the reliability suite: what a readable tool error is, and the tally of
+fuzzed calls and fault cases that the end of the run prints (``pytest -rA`` not needed)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from tests.conftest import text_of
+
+# Figures the suite reports at the end of the run (printed by pytest_terminal_summary).
+TALLY: Counter[str] = Counter()
+
+
+def is_crash(tool: str, text: str) -> bool:
+    """The SDK's text for an unexpected exception: the tool's name and no reason."""
+    return text.strip() == f"Error executing tool {tool}" or text.count("Error executing tool") > 1
+
+
+def assert_readable_error(tool: str, result: Any) -> str:
+    """A tool error an agent can act on: flagged as an error, a reason after the tool's name,
+    short, no traceback, no pydantic dump; returns its text."""
+    text = text_of(result)
+    assert result.is_error, f"{tool} answered without an error: {text[:300]}"
+    assert not is_crash(tool, text), f"{tool} crashed (no reason given): {text!r}"
+    prefix = f"Error executing tool {tool}: "
+    assert text.startswith(prefix) and len(text) > len(prefix) + 10, text[:300]
+    assert len(text) < 4000, f"{tool}: an error of {len(text)} characters is not a sentence: {text[:300]}..."
+    for leak in ("Traceback", "errors.pydantic.dev", "For further information visit"):
+        assert leak not in text, f"{tool}: {leak!r} in the error: {text[:500]}"
+    return text
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if TALLY:
+        terminalreporter.write_sep("-", "reliability figures")
+        for key in sorted(TALLY):
+            terminalreporter.write_line(f"{key}: {TALLY[key]}")
