@@ -10,7 +10,7 @@ DELETE a 404. Any other id is a 404.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field
 from starlette.requests import Request
@@ -21,7 +21,7 @@ from ..core.requests import organisation_data, parse_body
 from ..core.routing import v3
 from ..services.models import require_model
 from ..services.wire import EchoedModel
-from .agents import AgentStore
+from .agents import AgentStore, GuardrailPreset
 
 GLOBAL_AGENTS: dict[str, dict[str, Any]] = {
     "code-reviewer": {
@@ -55,7 +55,7 @@ class Overlay(EchoedModel):
     disabled_tools: list[str] | None = None
     system_prompt_append: str | None = None
     allowed_collections: list[str] | None = None
-    guardrail_preset: Literal["official", "official-sensitive", "protected"] | None = None
+    guardrail_preset: GuardrailPreset | None = None
     version: int | None = None
 
 

@@ -21,6 +21,7 @@ from ..engine.catalog import MODELS
 from ..services.governance import Governance, against_budget, spend_of
 from ..services.usage import UsageLedger
 from ..services.wire import EchoedModel, parse_body_422, unprocessable
+from .agents import GuardrailPreset
 
 Cents = int | None
 
@@ -48,7 +49,7 @@ class UpdateGovernance(EchoedModel):
     ai_enabled: bool
     model_policy: Literal["unrestricted", "allowlist", "blocklist"]
     model_list: list[str] = Field(default_factory=list)
-    mandatory_guardrail_preset: Literal["official", "official-sensitive", "protected"] | None = None
+    mandatory_guardrail_preset: GuardrailPreset | None = None
     mandatory_filter_policies: list[str] = Field(default_factory=list)
     spend_limits: SpendLimits | None = None
     version: int | None = None
