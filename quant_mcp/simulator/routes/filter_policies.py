@@ -107,8 +107,9 @@ def _policy(request: Request) -> FilterPolicy:
     return found_or_404(organisation_data(request).get(FilterPolicyStore).get(policy_id), "Filter policy", policy_id)
 
 
-def _changed(policy: FilterPolicy, message: str) -> Response:
-    return JSONResponse({"success": True, "policy": policy.to_json(), "message": message})
+def _changed(policy: FilterPolicy, message: str, status_code: int = 200) -> Response:
+    """The answer of create (201), update, enable and disable: `{success, policy, message}`."""
+    return JSONResponse({"success": True, "policy": policy.to_json(), "message": message}, status_code=status_code)
 
 
 async def list_policies(request: Request) -> Response:
@@ -122,9 +123,7 @@ async def create_policy(request: Request) -> Response:
     now = simulator_state(request).now()
     policy = FilterPolicy(str(uuid.uuid4()), body.name, body.description, body.enabled, rules, now, now)
     organisation_data(request).get(FilterPolicyStore)[policy.id] = policy
-    return JSONResponse(
-        {"success": True, "policy": policy.to_json(), "message": f"Filter policy '{policy.name}' created"}, status_code=201
-    )
+    return _changed(policy, f"Filter policy '{policy.name}' created", status_code=201)
 
 
 async def get_policy(request: Request) -> Response:
