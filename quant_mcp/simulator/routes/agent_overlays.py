@@ -16,12 +16,12 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..core.errors import ApiError, bad_request, found_or_404
+from ..core.errors import ApiError, bad_request
 from ..core.requests import organisation_data, parse_body
 from ..core.routing import v3
 from ..services.models import require_model
 from ..services.wire import EchoedModel
-from .agents import AgentStore, GuardrailPreset
+from .agents import GuardrailPreset, requested_agent
 
 GLOBAL_AGENTS: dict[str, dict[str, Any]] = {
     "code-reviewer": {
@@ -68,7 +68,7 @@ def _base(request: Request) -> tuple[dict[str, Any], bool]:
     agent_id = request.path_params["agentId"]
     if agent_id in GLOBAL_AGENTS:
         return {"agentId": agent_id, **GLOBAL_AGENTS[agent_id]}, True
-    agent = found_or_404(organisation_data(request).get(AgentStore).get(agent_id), "Agent", agent_id)
+    agent = requested_agent(request)
     settings = agent.settings
     base = {
         "agentId": agent.id,

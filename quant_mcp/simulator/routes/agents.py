@@ -129,7 +129,8 @@ class AgentStore(dict[str, Agent]):
     """One organisation's agents by id."""
 
 
-def _agent(request: Request) -> Agent:
+def requested_agent(request: Request) -> Agent:
+    """The organisation agent named by the path's `agentId` (404 when unknown); the overlay routes use it too."""
     agent_id = request.path_params["agentId"]
     return found_or_404(organisation_data(request).get(AgentStore).get(agent_id), "Agent", agent_id)
 
@@ -166,26 +167,26 @@ async def list_agents(request: Request) -> Response:
 
 
 async def get_agent(request: Request) -> Response:
-    return JSONResponse({"agent": _agent(request).detail()})
+    return JSONResponse({"agent": requested_agent(request).detail()})
 
 
 async def update_agent(request: Request) -> Response:
     body = await parse_body(request, AgentFields)
-    agent = _agent(request)
+    agent = requested_agent(request)
     _apply(agent.settings, body)
     agent.updated_at = simulator_state(request).now()
     return JSONResponse({"success": True, "agent": agent.detail(), "message": "Agent updated"})
 
 
 async def delete_agent(request: Request) -> Response:
-    agent = _agent(request)
+    agent = requested_agent(request)
     del organisation_data(request).get(AgentStore)[agent.id]
     return JSONResponse({"success": True, "message": "Agent deleted"})
 
 
 async def chat_with_agent(request: Request) -> Response:
     body = await parse_body(request, AgentChat)
-    agent = _agent(request)
+    agent = requested_agent(request)
     state, organisation = simulator_state(request), organisation_data(request)
     settings = agent.settings
     session_id = body.session_id
