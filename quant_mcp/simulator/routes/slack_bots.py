@@ -197,22 +197,21 @@ def _slack_id(prefix: str, name: str) -> str:
     return prefix + hashlib.sha256(name.encode()).hexdigest()[:10].upper()
 
 
-def _connected_bot(request: Request) -> SlackBot:
+def _search_term(request: Request) -> str:
+    """The lowercased `q` of a workspace search, once the bot is known to be connected (404 otherwise)."""
     bot = _bot(request)
     if not bot.connected:
         raise ApiError(404, f"Slack bot '{bot.id}' is not connected to a Slack workspace (setupType byo)")
-    return bot
+    return (parse_query(request, WorkspaceSearch).q or "").lower()
 
 
 async def search_channels(request: Request) -> Response:
-    _connected_bot(request)
-    wanted = (parse_query(request, WorkspaceSearch).q or "").lower()
+    wanted = _search_term(request)
     return JSONResponse({"results": [{"id": _slack_id("C", name), "name": name} for name in CHANNELS if wanted in name]})
 
 
 async def search_users(request: Request) -> Response:
-    _connected_bot(request)
-    wanted = (parse_query(request, WorkspaceSearch).q or "").lower()
+    wanted = _search_term(request)
     users = [(name, real) for name, real in USERS if wanted in name or wanted in real.lower()]
     return JSONResponse({"results": [{"id": _slack_id("U", name), "name": name, "real_name": real} for name, real in users]})
 
