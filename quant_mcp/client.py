@@ -142,6 +142,13 @@ class QuantClient:
             raise QuantAPIError(
                 "No Quant API token is configured: set QUANT_API_TOKEN (or, over HTTP, send X-Quant-Token)."
             )
+        if not (token.isascii() and token.isprintable()):
+            # httpx would refuse the header with an error quoting it (a trailing newline from a
+            # secret file leaked the token into the tool error), or crash on non-ASCII.
+            raise QuantAPIError(
+                "The Quant API token contains a line break, control or non-ASCII character, so it cannot be sent: "
+                "check QUANT_API_TOKEN (or X-Quant-Token) for stray whitespace. Nothing was sent to the Quant API."
+            )
         return {"Authorization": f"Bearer {token}"}
 
     async def request(
