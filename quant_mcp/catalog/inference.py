@@ -119,6 +119,9 @@ class ChatStreamResult(ChatResult):
     session_id: str | None = Field(None, description="The session the API used, when it reported one.")
     complete: bool | None = Field(None, description="False when the turn stopped early (e.g. a client tool is needed).")
     chunks: int | None = Field(None, description="Text deltas received (each was sent as a progress notification).")
+    orchestration: dict[str, Any] | None = Field(
+        None, description="When complete is false because tools continue server-side: {pollUrl} to poll for the outcome."
+    )
 
 
 def _legacy_chat(data: dict[str, Any]) -> dict[str, Any]:
