@@ -21,15 +21,16 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools.base import Tool
 from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
 from mcp.types import CallToolResult, ContentBlock, TextContent, ToolAnnotations
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from quant_mcp.catalog.base import QUERY, Operation, Route, ToolArguments
+from quant_mcp.catalog.base import QUERY, Operation, PathId, Route, ToolArguments
 from quant_mcp.client import QuantAPIError, QuantClient
 from quant_mcp.config import Settings
 
 log = logging.getLogger("quant_mcp.tools")
 
 MAX_TEXT_CHARS = 20_000  # the readable copy of a result; structured content is never cut
+_ORGANISATION = TypeAdapter(PathId)
 
 
 @dataclass
@@ -98,6 +99,13 @@ def resolve(op: Operation, arguments: ToolArguments, ctx: Context) -> Invocation
         raise ToolError(
             "No organisation given: pass `organisation`, or set QUANT_ORGANIZATION in the server's environment."
         )
+    try:  # the argument is checked already; a header or the configuration ("..") could leave the route
+        _ORGANISATION.validate_python(organisation)
+    except ValidationError:
+        raise ToolError(
+            f"The organisation {_SHOWN.repr(organisation)} is not a machine name (letters, digits and . _ : @ ~ + -, "
+            "starting with a letter or digit): check X-Quant-Organization or QUANT_ORGANIZATION. Nothing was sent to the Quant API."
+        ) from None
 
     model = type(arguments)
     given = arguments.model_fields_set - {"organisation"}
