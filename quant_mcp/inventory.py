@@ -25,6 +25,7 @@ def tool_rows(settings: Settings) -> list[dict[str, str]]:
         rows.append(
             {
                 "tool": op.name,
+                "what": op.title,
                 "toolset": op.toolset.value,
                 "default": "yes" if op.toolset in DEFAULT_TOOLSETS else "",
                 "enabled": "yes" if op.name in enabled else "",
@@ -37,22 +38,24 @@ def tool_rows(settings: Settings) -> list[dict[str, str]]:
 
 def print_tool_table(settings: Settings, *, markdown: bool = False) -> int:
     rows = tool_rows(settings)
-    columns = ["tool", "toolset", "default", "enabled", "route", "annotations"]
-    if markdown:
+    if markdown:  # the README's table: what each tool is, not what this configuration enables
+        columns = ["tool", "what", "toolset", "default", "route", "annotations"]
         print("| " + " | ".join(columns) + " |")
         print("|" + "---|" * len(columns))
         for row in rows:
             print("| " + " | ".join(f"`{row[c]}`" if c in ("tool", "route") else row[c] for c in columns) + " |")
     else:
+        columns = ["tool", "toolset", "default", "enabled", "route", "annotations"]
         widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns}
         print("  ".join(c.upper().ljust(widths[c]) for c in columns))
         for row in rows:
             print("  ".join(row[c].ljust(widths[c]) for c in columns))
-    counts = {column: sum(1 for row in rows if row[column]) for column in ("default", "enabled")}
     read_only = sum(1 for row in rows if row["annotations"].startswith("read-only"))
-    print(
-        f"\n{len(rows)} tools in all: {counts['default']} on by default, {read_only} read-only; "
-        f"{counts['enabled']} enabled with this configuration"
-        + (" (enable_toolset adds them on request)." if settings.dynamic_toolsets else ".")
-    )
+    default = sum(1 for row in rows if row["default"])
+    summary = f"\n{len(rows)} tools in all: {default} on by default, {read_only} read-only"
+    if not markdown:
+        enabled = sum(1 for row in rows if row["enabled"])
+        summary += f"; {enabled} enabled with this configuration"
+        summary += " (enable_toolset adds them on request)" if settings.dynamic_toolsets else ""
+    print(summary + ".")
     return 0
