@@ -18,6 +18,7 @@ from quant_mcp.config import Settings
 from quant_mcp.client import QuantClient
 from quant_mcp.prompts import register_prompts
 from quant_mcp.resources import register_resources, remember_request
+from quant_mcp.schema_cache import schema_cache
 from quant_mcp.tools import AppState, Credentials, build_tool, configured_credentials
 from quant_mcp.toolsets import check_selection, hide_writing_tools_when_asked, register_discovery_tools, select_operations
 
@@ -56,6 +57,7 @@ def build_server(
     """
 
     tools = [] if settings.dynamic_toolsets else [build_tool(op) for op in select_operations(settings)]
+    schema_cache().save()  # the next start reads the tools' schemas instead of generating them
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[AppState]) -> AsyncIterator[AppState]:

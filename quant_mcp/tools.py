@@ -26,6 +26,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from quant_mcp.catalog.base import QUERY, Operation, PathId, Route, ToolArguments
 from quant_mcp.client import QuantAPIError, QuantClient
 from quant_mcp.config import Settings
+from quant_mcp.schema_cache import schema_cache
 
 log = logging.getLogger("quant_mcp.tools")
 
@@ -319,13 +320,16 @@ def build_tool(op: Operation) -> Tool:
             raise ToolError(describe_validation_error(op.name, arguments.error))
         return await run_operation(op, arguments, ctx)
 
+    parameters, output_schema = schema_cache().schemas(
+        op, lambda: (input_schema(op.arguments), _tidy(op.result.model_json_schema(by_alias=True)))
+    )
     return Tool(
         fn=call,
         name=op.name,
         title=op.title,
         description=op.description,
-        parameters=input_schema(op.arguments),
-        fn_metadata=_Arguments(arg_model=op.arguments, output_schema=_tidy(op.result.model_json_schema(by_alias=True))),
+        parameters=parameters,
+        fn_metadata=_Arguments(arg_model=op.arguments, output_schema=output_schema),
         is_async=True,
         context_kwarg="ctx",
         annotations=annotations_for(op),
