@@ -26,13 +26,14 @@ class WireModel(BaseModel):
     model_config = ConfigDict(
         alias_generator=AliasGenerator(validation_alias=to_camel),
         extra="allow",
+        defer_build=True,
     )
 
 
 class SnakeWireModel(BaseModel):
     """Base for the bodies that use snake_case on the wire (legacy routes, AI config)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 def simulator_state(request: Request) -> SimulatorState:
