@@ -4,8 +4,10 @@ The floor is a bare MCP SDK server with one tool: what any Python MCP server pay
 interpreter and the SDK. Runs alternate between the floor and quant-mcp so that a noisy
 neighbour hurts both alike; the ratio of the medians is the figure. Target: at most 1.25x
 the floor with the default toolsets. ``--simulate`` counts: the simulator runs in-process.
-A last row shows the configuration of real use, without the simulator (pointed at an
-address it never calls: initialize and tools/list need no upstream request).
+Two more rows: the first start after an install or upgrade, before the tool schemas are
+cached (``quant_mcp.schema_cache``; an unusable cache directory stands in for an empty one),
+and the configuration of real use, without the simulator (pointed at an address it never
+calls: initialize and tools/list need no upstream request).
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ def main(quick: bool = False) -> list[dict]:
         "floor": ([PYTHON, "-c", FLOOR_SERVER], env),
         "serve --simulate": (quant_mcp_argv("serve", "--simulate"), env),
         "serve --simulate --toolsets all": (quant_mcp_argv("serve", "--simulate", "--toolsets", "all"), env),
+        "serve --simulate, no schema cache": (
+            quant_mcp_argv("serve", "--simulate"),
+            clean_env(XDG_CACHE_HOME="/dev/null"),
+        ),
         "serve (no simulator)": (quant_mcp_argv("serve"), quant_mcp_env("http://127.0.0.1:9")),
     }
     times, tools = alternating_cold_starts(servers, runs)
