@@ -13,7 +13,7 @@ CONFORMANCE_VERSION=0.1.16
 SUPERGATEWAY_VERSION=4.0.0
 INSPECTOR_VERSION=2.12.0
 NODE_VERSION=22.23.3
-NODE_CACHE="${QUANT_MCP_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/quant-mcp/node-tools}"
+NODE_CACHE="${QUANT_MCP_NODE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/quant-mcp/node-tools}"
 
 die() { echo "$(basename "$0"): $*" >&2; exit 2; }
 
