@@ -226,6 +226,8 @@ def _requested_path(spec: str) -> Path:
     path = Path(unquote(urlparse(spec).path)) if spec.startswith("file:") else Path(spec).expanduser()
     if not path.is_absolute():
         raise ToolError(f"Cannot attach {spec!r}: give an absolute path (or a file:// URI).")
+    if "\x00" in str(path):  # the OS refuses it with ValueError, not OSError
+        raise ToolError(f"Cannot attach {spec!r}: a path cannot contain a NUL character.")
     return path
 
 
