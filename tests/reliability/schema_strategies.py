@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
@@ -256,14 +257,30 @@ def _replace(instance: Any, path: JsonPath, new: Any) -> Any:
 
 
 @st.composite
-def broken_arguments(draw: st.DrawFn, schema: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """(what was broken, arguments): a valid call with one spot broken on purpose."""
-    base = draw(valid_arguments(schema))
+def broken_arguments(draw: st.DrawFn, schema: dict[str, Any], valid: st.SearchStrategy[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """(what was broken, arguments): a call drawn from ``valid`` (``valid_arguments(schema)``,
+    built once: building strategies costs more than drawing from them) with one spot broken."""
+    base = draw(valid)
     candidates = [(path, node, ways) for path, node in _sites(base, schema, schema) if (ways := _breakages(_get(base, path), node, schema, whole=not path))]
     path, _, ways = draw(st.sampled_from(candidates))
     label, new = draw(st.one_of(ways))
     where = ".".join(map(str, path)) or "arguments"
     return f"{label} at {where}", _replace(base, path, new)
+
+
+def draw_examples(strategy: st.SearchStrategy[Any], count: int) -> list[Any]:
+    """``count`` examples of ``strategy``, drawn up front and derandomized (the same on every
+    run), so that async tests can make their calls in a plain loop."""
+    examples: list[Any] = []
+
+    @settings(max_examples=count, deadline=None, database=None, derandomize=True, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def draw(example: Any) -> None:
+        examples.append(example)
+
+    draw()
+    return examples
 
 
 def _get(instance: Any, path: JsonPath) -> Any:

@@ -17,7 +17,7 @@ from typing import Any
 
 import anyio
 import pytest
-from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import assume
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from mcp import Client
@@ -27,7 +27,7 @@ from quant_mcp.server import build_server, select_operations
 from quant_mcp.simulator import Simulator
 from tests.conftest import make_settings, text_of
 from tests.reliability.conftest import TALLY, assert_readable_error, is_crash
-from tests.reliability.schema_strategies import broken_arguments, schema_validator, valid_arguments
+from tests.reliability.schema_strategies import broken_arguments, draw_examples, schema_validator, valid_arguments
 
 pytestmark = pytest.mark.anyio
 
@@ -55,23 +55,19 @@ async def fuzz(simulator: Simulator) -> AsyncIterator[Fuzz]:
 
 
 def fuzzed_calls(schema: dict[str, Any], validator: Draft202012Validator, count: int) -> list[tuple[str, dict[str, Any]]]:
-    """``count`` calls as (what was done, arguments), about two in three broken so the schema refuses
-    them. Drawn up front by Hypothesis, derandomized: the same calls on every run."""
-    calls: list[tuple[str, dict[str, Any]]] = []
+    """``count`` calls as (what was done, arguments), about two in three broken so that the
+    schema refuses them."""
+    valid = valid_arguments(schema)
 
-    @settings(max_examples=count, deadline=None, database=None, derandomize=True, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
-    @given(data=st.data())
-    def draw(data: st.DataObject) -> None:
-        if data.draw(st.sampled_from([False, True, True]), label="break it"):
-            how, arguments = data.draw(broken_arguments(schema), label="broken arguments")
+    @st.composite
+    def call(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+        if draw(st.sampled_from([False, True, True]), label="break it"):
+            how, arguments = draw(broken_arguments(schema, valid), label="broken arguments")
             assume(not validator.is_valid(arguments))  # a breakage that landed in a field taking anything
-        else:
-            how, arguments = "valid", data.draw(valid_arguments(schema), label="arguments")
-        calls.append((how, arguments))
+            return how, arguments
+        return "valid", draw(valid, label="arguments")
 
-    draw()
-    return calls
+    return draw_examples(call(), count)
 
 
 @pytest.mark.parametrize("tool", TOOLS)
