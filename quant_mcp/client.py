@@ -142,12 +142,12 @@ class QuantClient:
             raise QuantAPIError(
                 "No Quant API token is configured: set QUANT_API_TOKEN (or, over HTTP, send X-Quant-Token)."
             )
-        if not (token.isascii() and token.isprintable()):
+        if token != token.strip() or not (token.isascii() and token.isprintable()):
             # httpx would refuse the header with an error quoting it (a trailing newline from a
             # secret file leaked the token into the tool error), or crash on non-ASCII.
             raise QuantAPIError(
-                "The Quant API token contains a line break, control or non-ASCII character, so it cannot be sent: "
-                "check QUANT_API_TOKEN (or X-Quant-Token) for stray whitespace. Nothing was sent to the Quant API."
+                "The Quant API token has surrounding whitespace or a line break, control or non-ASCII character, so it "
+                "cannot be sent: check QUANT_API_TOKEN (or X-Quant-Token). Nothing was sent to the Quant API."
             )
         return {"Authorization": f"Bearer {token}"}
 
@@ -265,8 +265,11 @@ def _decode_json(method: str, path: str, response: httpx.Response) -> Any:
 
 
 def _network_reason(exc: Exception) -> str:
-    """Describe a network failure without echoing request headers."""
-    return type(exc).__name__ + (f" ({exc})" if str(exc) else "")
+    """Describe a network failure without echoing request headers: a LocalProtocolError (our
+    own request was malformed) may quote one, the Authorization header included."""
+    if isinstance(exc, httpx.LocalProtocolError) or not str(exc):
+        return type(exc).__name__
+    return f"{type(exc).__name__} ({exc})"
 
 
 def _backoff(attempt: int) -> float:
