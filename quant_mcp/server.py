@@ -49,8 +49,9 @@ def build_server(
 ) -> MCPServer[AppState]:
     """An MCPServer for these settings.
 
-    ``simulate`` starts the built-in Quant AI simulator on a loopback port for the server's
-    lifetime and points the client at it with a demo token and organisation. ``transport``
+    ``simulate`` serves the built-in Quant AI simulator on a loopback port for the server's
+    lifetime (started by the first call) and points the client at it with a demo token and
+    organisation. ``transport``
     lets tests route upstream calls elsewhere; ``credentials`` is how the HTTP layer supplies
     each caller's own Quant token; ``token_verifier`` and ``auth`` (given together) make the
     Streamable HTTP endpoint require a bearer token.
@@ -64,17 +65,20 @@ def build_server(
         async with AsyncExitStack() as stack:
             effective = settings
             if simulate:
-                from quant_mcp.simulator import DEMO_ORGANISATION, DEMO_TOKEN, Simulator
+                from quant_mcp.simulator import DEMO_ORGANISATION, DEMO_TOKEN
+                from quant_mcp.simulator.listener import simulator_on_first_connection
 
-                sim = await stack.enter_async_context(Simulator(tokens={DEMO_TOKEN: DEMO_ORGANISATION}))
+                base_url = await stack.enter_async_context(
+                    simulator_on_first_connection({DEMO_TOKEN: DEMO_ORGANISATION})  # started by the first call
+                )
                 effective = settings.model_copy(
                     update={
-                        "base_url": sim.base_url,
+                        "base_url": base_url,
                         "api_token": settings.api_token or SecretStr(DEMO_TOKEN),
                         "organization": settings.organization or DEMO_ORGANISATION,
                     }
                 )
-                log.warning("quant-mcp is using the built-in simulator at %s (organisation %s)", sim.base_url, effective.organization)
+                log.warning("quant-mcp is using the built-in simulator at %s (organisation %s)", base_url, effective.organization)
             client = QuantClient(effective, transport=transport)
             stack.push_async_callback(client.aclose)
             yield AppState(settings=effective, client=client, credentials=credentials)

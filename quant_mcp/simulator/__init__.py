@@ -36,15 +36,40 @@ Adding an API group (files, orchestrations, skills, ...) touches no core module:
 How to run it and point a client at it: README.md in this folder.
 """
 
-from .app import create_app
-from .core.faults import Fault, FaultMode
-from .core.state import RequestRecord, SimulatorState
-from .server import Simulator
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .app import create_app
+    from .core.faults import Fault, FaultMode
+    from .core.state import RequestRecord, SimulatorState
+    from .server import Simulator
 
 # A ready-made identity for first-time users and demos (the simulator accepts any
 # token unless it was started with explicit tokens).
 DEMO_TOKEN = "sim-demo-token"
 DEMO_ORGANISATION = "demo-org"
+
+# The public names are imported on first use, so that `quant-mcp serve --simulate` can read
+# the demo identity and bind the simulator's socket without importing the simulator itself
+# (see listener.py).
+_EXPORTS = {
+    "create_app": ".app",
+    "Fault": ".core.faults",
+    "FaultMode": ".core.faults",
+    "RequestRecord": ".core.state",
+    "SimulatorState": ".core.state",
+    "Simulator": ".server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEMO_ORGANISATION",

@@ -21,6 +21,7 @@ from anyio.abc import TaskGroup
 from .app import create_app
 from .core.gateway import quiet_intentional_drops
 from .core.state import SimulatorState
+from .listener import loopback_socket
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -65,7 +66,8 @@ class _EmbeddedServer(uvicorn.Server):
 class Simulator:
     """Run the simulator for the duration of an `async with` block.
 
-    Pass a `state` to share it with the test, or `tokens`/`chunk_delay` to build one.
+    Pass a `state` to share it with the test, or `tokens`/`chunk_delay` to build one; `sock`
+    serves on a socket already listening (see `listener.py`) instead of binding `host:port`.
     """
 
     def __init__(
@@ -75,10 +77,12 @@ class Simulator:
         chunk_delay: float = 0.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        sock: socket.socket | None = None,
     ) -> None:
         self.state = state if state is not None else SimulatorState(tokens=tokens, chunk_delay=chunk_delay)
         self.host = host
         self.port = port
+        self._sock = sock
         self._server: _EmbeddedServer | None = None
         self._task_group: TaskGroup | None = None
 
@@ -87,16 +91,8 @@ class Simulator:
         return f"http://{self.host}:{self.port}"
 
     async def __aenter__(self) -> Simulator:
-        # proto=IPPROTO_TCP matters: asyncio only disables Nagle (TCP_NODELAY) on accepted
-        # sockets whose proto says TCP, and with Nagle on every answer waits ~40 ms for an ACK.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self.host, self.port))
-        except OSError:
-            sock.close()
-            raise
-        self.port = sock.getsockname()[1]
+        sock = self._sock or loopback_socket(self.host, self.port)
+        self.host, self.port = sock.getsockname()[:2]
         quiet_intentional_drops()
         config = uvicorn.Config(
             create_app(self.state),
