@@ -3,7 +3,9 @@
 The floor is a bare MCP SDK server with one tool: what any Python MCP server pays for the
 interpreter and the SDK. Runs alternate between the floor and quant-mcp so that a noisy
 neighbour hurts both alike; the ratio of the medians is the figure. Target: at most 1.25x
-the floor with the default toolsets. ``--simulate`` counts: the simulator runs in-process.
+the floor with the default toolsets. ``--simulate`` counts: the simulator runs in-process,
+its socket bound at start-up, the simulator itself started by the first tool call (which a
+cold start does not make).
 Two more rows: the first start after an install or upgrade, before the tool schemas are
 cached (``quant_mcp.schema_cache``; an unusable cache directory stands in for an empty one),
 and the configuration of real use, without the simulator (pointed at an address it never
