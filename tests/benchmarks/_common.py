@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -114,9 +115,8 @@ class StdioServer:
     own (notifications, log lines) are skipped while waiting for an answer.
     """
 
-    def __init__(self, argv: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 60.0) -> None:
+    def __init__(self, argv: Sequence[str], env: Mapping[str, str] | None = None, lifetime: float = 600.0) -> None:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
-        self.timeout = timeout
         self.process = subprocess.Popen(
             list(argv),
             stdin=subprocess.PIPE,
@@ -125,6 +125,10 @@ class StdioServer:
             env=dict(env) if env is not None else clean_env(),
             cwd=ROOT,
         )
+        # A stuck server is killed after `lifetime` seconds, so a benchmark fails instead of hanging.
+        self._watchdog = threading.Timer(lifetime, self.process.kill)
+        self._watchdog.daemon = True
+        self._watchdog.start()
         self._next_id = 0
         self._closed = False
 
@@ -190,10 +194,11 @@ class StdioServer:
         except BrokenPipeError:  # it is gone already
             pass
         try:
-            code = self.process.wait(self.timeout)
+            code = self.process.wait(30)
         except subprocess.TimeoutExpired:
             self.process.kill()
             code = self.process.wait()
+        self._watchdog.cancel()
         if self.process.stdout:
             self.process.stdout.close()
         self._stderr.close()
