@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -273,6 +274,46 @@ def simulator_process() -> Iterator[str]:
     finally:
         assert process.stdin is not None
         process.stdin.close()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def http_server(base_url: str, *serve_args: str, inbound_token: str) -> Iterator[tuple[str, int]]:
+    """``quant-mcp serve --transport http [serve_args]`` in a child process, pointed at a
+    simulator, admitting clients that present ``inbound_token`` (static auth, as deployed);
+    yields its base URL and process id once /readyz answers."""
+    import httpx  # a test extra: imported on use, like create_session's
+
+    port = _free_port()
+    env = quant_mcp_env(base_url) | {"QUANT_HTTP_AUTH": "static", "QUANT_HTTP_TOKENS": inbound_token}
+    argv = quant_mcp_argv("serve", "--transport", "http", "--port", str(port), *serve_args)
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                stderr = process.stderr.read().decode() if process.stderr else ""
+                raise RuntimeError(f"the HTTP server did not start: {stderr[-1000:]}")
+            time.sleep(0.1)
+        yield url, process.pid
+    finally:
+        process.terminate()
         try:
             process.wait(10)
         except subprocess.TimeoutExpired:

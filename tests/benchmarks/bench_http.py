@@ -10,11 +10,9 @@ the SDK client's own work, as an agent would see it. Runs in well under 60 s.
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -27,9 +25,8 @@ from tests.benchmarks._common import (
     ORGANISATION,
     TOKEN,
     cli_main,
+    http_server,
     percentile,
-    quant_mcp_argv,
-    quant_mcp_env,
     row,
     simulator_process,
 )
@@ -41,41 +38,6 @@ QUICK_LEVELS = {1: 30, 10: 5, 50: 2}
 ROUNDS = 3  # MCP and plain phases take turns, so that noise from a shared machine hits both
 WARM_UP = 2  # calls per client before measuring (connections, first-call caches)
 BUDGET_SECONDS = 40.0  # on a loaded machine, later rounds are dropped to stay under a minute
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def http_server(base_url: str) -> Iterator[str]:
-    """``quant-mcp serve --transport http --stateless`` in a child process; yields its /mcp URL."""
-    port = _free_port()
-    env = quant_mcp_env(base_url) | {"QUANT_HTTP_AUTH": "static", "QUANT_HTTP_TOKENS": CLIENT_TOKEN}
-    argv = quant_mcp_argv("serve", "--transport", "http", "--port", str(port), "--stateless")
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                stderr = process.stderr.read().decode() if process.stderr else ""
-                raise RuntimeError(f"the HTTP server did not start: {stderr[-1000:]}")
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def _drive(clients: int, calls: int, open_caller: Callable[[], Any]) -> tuple[list[float], float]:
@@ -160,7 +122,8 @@ def _rows(clients: int, mcp: tuple[list[float], float], direct: tuple[list[float
 def main(quick: bool = False) -> list[dict[str, Any]]:
     levels = QUICK_LEVELS if quick else LEVELS
     rows: list[dict[str, Any]] = []
-    with simulator_process() as base_url, http_server(base_url) as url:
+    with simulator_process() as base_url, http_server(base_url, "--stateless", inbound_token=CLIENT_TOKEN) as (root, _):
+        url = f"{root}/mcp"
 
         async def run() -> None:
             deadline = time.monotonic() + BUDGET_SECONDS
