@@ -10,30 +10,33 @@ usage, delete the session. Every call is timed; a tool error or an exception is 
 Reported: calls served, errors (target 0), p50/p99 latency over the whole run, and over the
 last third against the first third (drift under sustained load), and the server's RSS at the
 start of the measured phase (all clients connected and warm) against its end (target: growth
-under 10%).
+under 10%), plus its peak in the last third against the first (sampled each second), which
+tells warm-up that levels off from a leak that keeps growing.
 
     .venv/bin/python -m tests.benchmarks.bench_soak [--full]
 """
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx
 import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.benchmarks._common import percentile, print_table, quant_mcp_argv, quant_mcp_env, row, simulator_process
+from tests.benchmarks._common import (
+    http_server,
+    percentile,
+    print_table,
+    row,
+    simulator_process,
+)
 
 BENCHMARK = "soak_http"
 CLIENTS = 50
@@ -55,46 +58,10 @@ class Soak:
     errors: list[str] = field(default_factory=list)
     rss_start_mb: float = 0.0
     rss_end_mb: float = 0.0
+    rss_samples: list[tuple[float, float]] = field(default_factory=list)  # (seconds into the measured phase, MiB)
 
     def latencies(self, since: float = 0.0, until: float = float("inf")) -> list[float]:
         return [ms for at, ms in self.calls if since <= at < until]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def http_server(base_url: str) -> Iterator[tuple[str, int]]:
-    """``quant-mcp serve --transport http`` in a child process; yields its base URL and pid."""
-    port = _free_port()
-    env = quant_mcp_env(base_url) | {"QUANT_HTTP_AUTH": "static", "QUANT_HTTP_TOKENS": CLIENT_TOKEN}
-    process = subprocess.Popen(quant_mcp_argv("serve", "--transport", "http", "--port", str(port)), env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the HTTP server did not start: {process.stderr.read().decode()[-1000:] if process.stderr else ''}")
-            time.sleep(0.1)
-        yield url, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 def rss_mb(pid: int) -> float:
@@ -118,7 +85,9 @@ class Agent:
         began = time.perf_counter()
         try:
             with anyio.fail_after(CALL_LIMIT):
-                result = await self.client.call_tool(tool, arguments, progress_callback=_ignore if tool == "chat_stream" else None)
+                result = await self.client.call_tool(
+                    tool, arguments, progress_callback=_ignore if tool == "chat_stream" else None
+                )
         except Exception as exc:  # noqa: BLE001 - every failure is counted, none stops the soak
             raise CallFailed(f"{tool}: {type(exc).__name__}: {exc}") from None
         ended = time.perf_counter()
@@ -156,7 +125,9 @@ async def _connect(stack: AsyncExitStack, url: str, mode: str) -> Client:
 
 async def _run(url: str, pid: int, soak: Soak) -> None:
     async with AsyncExitStack() as stack:
-        agents = [Agent(await _connect(stack, url, "auto" if i % 2 else "legacy"), soak, f"soak-{i}") for i in range(soak.clients)]
+        agents = [
+            Agent(await _connect(stack, url, "auto" if i % 2 else "legacy"), soak, f"soak-{i}") for i in range(soak.clients)
+        ]
         for agent in agents:  # warm-up: one scenario each, unmeasured
             await agent.scenario()
         soak.rss_start_mb = rss_mb(pid)
@@ -171,8 +142,14 @@ async def _run(url: str, pid: int, soak: Soak) -> None:
                 except CallFailed as exc:
                     soak.errors.append(str(exc))
 
+        async def sample_rss() -> None:  # once a second: growth that levels off is warm-up, not a leak
+            while time.perf_counter() < deadline:
+                soak.rss_samples.append((time.perf_counter() - started, rss_mb(pid)))
+                await anyio.sleep(1.0)
+
         with anyio.fail_after(soak.seconds + 2 * CALL_LIMIT):  # bounded whatever happens
             async with anyio.create_task_group() as tg:
+                tg.start_soon(sample_rss)
                 for agent in agents:
                     tg.start_soon(loop, agent)
         soak.rss_end_mb = rss_mb(pid)
@@ -181,7 +158,7 @@ async def _run(url: str, pid: int, soak: Soak) -> None:
 def soak(seconds: float, clients: int = CLIENTS) -> Soak:
     """Run the soak for ``seconds`` (after a warm-up) with ``clients`` concurrent clients."""
     result = Soak(seconds=seconds, clients=clients)
-    with simulator_process() as base_url, http_server(base_url) as (url, pid):
+    with simulator_process() as base_url, http_server(base_url, inbound_token=CLIENT_TOKEN) as (url, pid):
         anyio.run(_run, url, pid, result)
     return result
 
@@ -194,13 +171,32 @@ def rows(result: Soak) -> list[dict[str, Any]]:
     drift = "last third of the run vs the first third"
     return [
         row(BENCHMARK, "calls served", len(everything), None, note),
-        row(BENCHMARK, "errors", len(result.errors), None, "target 0" + (f"; first: {result.errors[0][:120]}" if result.errors else "")),
+        row(
+            BENCHMARK,
+            "errors",
+            len(result.errors),
+            None,
+            "target 0" + (f"; first: {result.errors[0][:120]}" if result.errors else ""),
+        ),
         row(BENCHMARK, "throughput (calls/s)", len(everything) / result.seconds, None, note),
         row(BENCHMARK, "p50 (ms)", percentile(everything, 50), None, note),
         row(BENCHMARK, "p99 (ms)", percentile(everything, 99), None, note),
         row(BENCHMARK, "p50 drift (ms)", percentile(last, 50), percentile(first, 50), drift),
         row(BENCHMARK, "p99 drift (ms)", percentile(last, 99), percentile(first, 99), drift),
-        row(BENCHMARK, "server RSS (MiB)", result.rss_end_mb, result.rss_start_mb, "end vs start of the measured phase; target ratio < 1.10"),
+        row(
+            BENCHMARK,
+            "server RSS (MiB)",
+            result.rss_end_mb,
+            result.rss_start_mb,
+            "end vs start of the measured phase; target ratio < 1.10",
+        ),
+        row(
+            BENCHMARK,
+            "server RSS, last third (MiB)",
+            max(mb for at, mb in result.rss_samples if at >= 2 * third),
+            max(mb for at, mb in result.rss_samples if at < third),
+            "peak in the last third vs the first: ~1.00x = levelled off",
+        ),
     ]
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import pytest
-
 from tests.conftest import text_of
 
 # Figures the suite reports at the end of the run (printed by pytest_terminal_summary).

@@ -4,8 +4,8 @@
 draws a valid call and then breaks one spot of it the way agents and attackers do: a wrong
 type, a number out of bounds or enormous, a string too long (up to a megabyte), off its
 pattern or full of control characters and lone surrogates, deep nesting, a required field
-removed, an unknown field added. Whether a call is valid is decided by the schema itself
-(:func:`schema_validator`), never by the server under test.
+removed, an unknown field added. Whether a call is valid is decided by the schema itself (a
+``jsonschema`` validator), never by the server under test.
 
 Wrong-type values avoid what pydantic's lax mode and the SDK's JSON pre-parsing legitimately
 coerce (``True`` for an integer, ``"5"`` for a number, ``"[1]"`` for a list), so that a value
@@ -26,15 +26,20 @@ from jsonschema import Draft202012Validator
 JsonPath = tuple[str | int, ...]
 
 # Characters that break ids and paths, or text handling: traversal, URL syntax, controls,
-# bidi overrides, a lone surrogate (cannot be encoded as UTF-8), a BOM.
+# bidi overrides, a lone surrogate, a BOM. (Lone surrogates appear only where the server must
+# refuse them: every real transport's JSON parser rejects them before a tool sees them.)
 NASTY = ["../", "..", "/", "%2e%2e", "%2F", "?", "#", "\x00", "\n", "\r\n", "\x1b[31m", "\u202e", "\ud800", "\ufeff", " "]
 
-json_leaves = st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20)
-any_json = st.recursive(json_leaves, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8)
-
-
-def schema_validator(schema: dict[str, Any]) -> Draft202012Validator:
-    return Draft202012Validator(schema)
+json_leaves = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20)
+)
+any_json = st.recursive(
+    json_leaves, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8
+)
 
 
 def _resolve(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
@@ -153,7 +158,9 @@ def valid_arguments(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]
 # ----------------------------------------------------------------------------- broken values
 
 
-def _sites(value: Any, node: dict[str, Any], root: dict[str, Any], path: JsonPath = ()) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
+def _sites(
+    value: Any, node: dict[str, Any], root: dict[str, Any], path: JsonPath = ()
+) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
     """Every (path, schema) pair of a valid instance, the instance itself first."""
     node = _resolve(node, root)
     alternatives = _alternatives(node)
@@ -219,9 +226,9 @@ def _breakages(value: Any, node: dict[str, Any], root: dict[str, Any], whole: bo
         ways.append(st.sampled_from([node["maximum"] + 1, 10**30, 2**63]).map(lambda v: ("above maximum", v)))
     if "maxLength" in node:
         ways.append(
-            st.builds(lambda char, size: char * size, st.sampled_from("a7-é漢😀"), st.integers(node["maxLength"] + 1, 1_000_000)).map(
-                lambda v: ("huge string", v)
-            )
+            st.builds(
+                lambda char, size: char * size, st.sampled_from("a7-é漢😀"), st.integers(node["maxLength"] + 1, 1_000_000)
+            ).map(lambda v: ("huge string", v))
         )
     if node.get("minLength", 0) > 0:
         ways.append(st.just(("empty string", "")))
@@ -237,11 +244,15 @@ def _breakages(value: Any, node: dict[str, Any], root: dict[str, Any], whole: bo
         ways.append(_not_numeric_text().filter(lambda text: text not in node["enum"]).map(lambda v: ("not in enum", v)))
     if isinstance(value, dict) and node.get("additionalProperties") is False:
         known = set(node.get("properties", {}))
-        key = st.one_of(st.text(min_size=1, max_size=30), st.sampled_from(NASTY), st.just("k" * 100_000)).filter(lambda k: k not in known)
+        key = st.one_of(st.text(min_size=1, max_size=30), st.sampled_from(NASTY), st.just("k" * 100_000)).filter(
+            lambda k: k not in known
+        )
         ways.append(st.tuples(key, json_leaves).map(lambda kv: ("unknown field", {**value, kv[0]: kv[1]})))
     required = [name for name in node.get("required", []) if isinstance(value, dict) and name in value]
     if required:
-        ways.append(st.sampled_from(required).map(lambda name: ("missing required", {k: v for k, v in value.items() if k != name})))
+        ways.append(
+            st.sampled_from(required).map(lambda name: ("missing required", {k: v for k, v in value.items() if k != name}))
+        )
     return ways
 
 
@@ -257,11 +268,17 @@ def _replace(instance: Any, path: JsonPath, new: Any) -> Any:
 
 
 @st.composite
-def broken_arguments(draw: st.DrawFn, schema: dict[str, Any], valid: st.SearchStrategy[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+def broken_arguments(
+    draw: st.DrawFn, schema: dict[str, Any], valid: st.SearchStrategy[dict[str, Any]]
+) -> tuple[str, dict[str, Any]]:
     """(what was broken, arguments): a call drawn from ``valid`` (``valid_arguments(schema)``,
     built once: building strategies costs more than drawing from them) with one spot broken."""
     base = draw(valid)
-    candidates = [(path, node, ways) for path, node in _sites(base, schema, schema) if (ways := _breakages(_get(base, path), node, schema, whole=not path))]
+    candidates = [
+        (path, node, ways)
+        for path, node in _sites(base, schema, schema)
+        if (ways := _breakages(_get(base, path), node, schema, whole=not path))
+    ]
     path, _, ways = draw(st.sampled_from(candidates))
     label, new = draw(st.one_of(ways))
     where = ".".join(map(str, path)) or "arguments"
@@ -273,8 +290,14 @@ def draw_examples(strategy: st.SearchStrategy[Any], count: int) -> list[Any]:
     run), so that async tests can make their calls in a plain loop."""
     examples: list[Any] = []
 
-    @settings(max_examples=count, deadline=None, database=None, derandomize=True, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=count,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def draw(example: Any) -> None:
         examples.append(example)

@@ -16,6 +16,7 @@ for the other tools the expected outcome is plain success.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -90,16 +91,24 @@ class Mode:
 
 
 MODES = {
-    "latency": Mode({"mode": "latency", "delay": TIMEOUT * 3}, retryable=False, says="did not answer", stream_says="did not answer"),
+    "latency": Mode(
+        {"mode": "latency", "delay": TIMEOUT * 3}, retryable=False, says="did not answer", stream_says="did not answer"
+    ),
     "429": Mode({"mode": "status", "status": 429, "retry_after": RETRY_AFTER}, retryable=True, says="429"),
     "500": Mode({"mode": "status", "status": 500}, retryable=True, says="500"),
     "502": Mode({"mode": "status", "status": 502}, retryable=True, says="502"),
     "503": Mode({"mode": "status", "status": 503}, retryable=True, says="503"),
     "drop": Mode({"mode": "drop"}, retryable=True, says="connection to the Quant API broke", stream_says="broke off"),
     "malformed_json": Mode({"mode": "malformed_json"}, retryable=False, says="not valid JSON", stream_says="malformed event"),
-    "truncated_sse": Mode({"mode": "truncated_sse"}, retryable=False, says="", stream_says="ended before its final `done` event", stream_only=True),
-    "slow_stream": Mode({"mode": "slow_stream", "delay": 0.5}, retryable=False, says="", stream_says="QUANT_STREAM_TIMEOUT", stream_only=True),
-    "error_event": Mode({"mode": "error_event"}, retryable=False, says="", stream_says="the API reported an error", stream_only=True),
+    "truncated_sse": Mode(
+        {"mode": "truncated_sse"}, retryable=False, says="", stream_says="ended before its final `done` event", stream_only=True
+    ),
+    "slow_stream": Mode(
+        {"mode": "slow_stream", "delay": 0.5}, retryable=False, says="", stream_says="QUANT_STREAM_TIMEOUT", stream_only=True
+    ),
+    "error_event": Mode(
+        {"mode": "error_event"}, retryable=False, says="", stream_says="the API reported an error", stream_only=True
+    ),
 }
 
 
@@ -159,7 +168,9 @@ async def test_fault(client: Client, simulator: Simulator, mode_name: str, kind_
 
 
 @pytest.mark.parametrize("mode", ["429", "503", "drop"])
-async def test_a_passing_fault_on_a_read_is_retried_and_the_call_succeeds(client: Client, simulator: Simulator, mode: str) -> None:
+async def test_a_passing_fault_on_a_read_is_retried_and_the_call_succeeds(
+    client: Client, simulator: Simulator, mode: str
+) -> None:
     session = await new_session(client)
     path = KINDS["read"].path.format(session=session)
     simulator.state.add_fault(Fault(**MODES[mode].fault, method="GET", path=path, count=1))
@@ -183,8 +194,10 @@ async def test_a_retry_after_beyond_the_budget_is_an_error_at_once(client: Clien
 
 
 async def test_an_unreachable_api_is_a_clear_error_without_a_hang(simulator: Simulator) -> None:
-    settings = make_settings(simulator, base_url="http://127.0.0.1:9", timeout=TIMEOUT, connect_timeout=TIMEOUT, max_retries=MAX_RETRIES)
+    settings = make_settings(
+        simulator, base_url="http://127.0.0.1:9", timeout=TIMEOUT, connect_timeout=TIMEOUT, max_retries=MAX_RETRIES
+    )
     async with Client(build_server(settings)) as unreachable:
         for tool, arguments in [("list_models", {}), ("create_session", {"userId": "u"})]:
-            result = await within_bound(lambda: unreachable.call_tool(tool, arguments))
+            result = await within_bound(functools.partial(unreachable.call_tool, tool, arguments))
             assert "Could not connect to the Quant API" in assert_readable_error(tool, result)

@@ -27,7 +27,11 @@ from quant_mcp.server import build_server, select_operations
 from quant_mcp.simulator import Simulator
 from tests.conftest import make_settings, text_of
 from tests.reliability.conftest import TALLY, assert_readable_error, is_crash
-from tests.reliability.schema_strategies import broken_arguments, draw_examples, schema_validator, valid_arguments
+from tests.reliability.schema_strategies import (
+    broken_arguments,
+    draw_examples,
+    valid_arguments,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -51,7 +55,7 @@ async def fuzz(simulator: Simulator) -> AsyncIterator[Fuzz]:
     async with Client(server) as client:
         schemas = {tool.name: tool.input_schema for tool in (await client.list_tools()).tools}
         assert sorted(schemas) == sorted(TOOLS)
-        yield Fuzz(client, simulator, schemas, {name: schema_validator(s) for name, s in schemas.items()})
+        yield Fuzz(client, simulator, schemas, {name: Draft202012Validator(s) for name, s in schemas.items()})
 
 
 def fuzzed_calls(schema: dict[str, Any], validator: Draft202012Validator, count: int) -> list[tuple[str, dict[str, Any]]]:

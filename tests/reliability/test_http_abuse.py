@@ -27,7 +27,9 @@ MAX_BODY = 64 * 1024  # QUANT_HTTP_MAX_BODY_BYTES for these servers
 AUTH = {"Authorization": f"Bearer {CLIENT_TOKEN}"}
 MCP = AUTH | {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 INITIALIZE = {
-    "jsonrpc": "2.0", "id": 1, "method": "initialize",
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
     "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "abuse", "version": "1"}},
 }
 
@@ -71,7 +73,10 @@ ABUSES: dict[str, tuple[Send, set[int]]] = {
     "10 kB bearer": (post(INITIALIZE, headers=MCP | {"Authorization": "Bearer " + "x" * 10_000}), {401}),
     "bad origin": (post(INITIALIZE, headers=MCP | {"Origin": "http://evil.example"}), {403}),
     "bad host": (post(INITIALIZE, headers=MCP | {"Host": "evil.example"}), {421}),
-    "oversized body": (post(content=b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"' + b"a" * (MAX_BODY * 4) + b'"}}'), {413}),
+    "oversized body": (
+        post(content=b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"' + b"a" * (MAX_BODY * 4) + b'"}}'),
+        {413},
+    ),
     "oversized chunked body": (_chunked, {413}),
     "not JSON": (post(content=b"{not json"), {400}),
     "invalid UTF-8": (post(content=b'{"jsonrpc":"2.0","id":1,"method":"\xff\xfe"}'), {400}),
@@ -127,13 +132,17 @@ MALFORMED_CALLS = {  # params of tools/call -> the answer expected: a JSON-RPC e
 
 
 @pytest.mark.parametrize("case", list(MALFORMED_CALLS))
-async def test_malformed_tool_calls_in_a_session_get_errors_not_crashes(simulator: Simulator, caplog: pytest.LogCaptureFixture, case: str) -> None:
+async def test_malformed_tool_calls_in_a_session_get_errors_not_crashes(
+    simulator: Simulator, caplog: pytest.LogCaptureFixture, case: str
+) -> None:
     params, expected = MALFORMED_CALLS[case]
     async with http_service(simulator) as url, httpx.AsyncClient(timeout=15) as web:
         opened = await web.post(f"{url}/mcp", json=INITIALIZE, headers=MCP)
         session = {"Mcp-Session-Id": opened.headers["mcp-session-id"], "Mcp-Protocol-Version": "2025-11-25"}
         await web.post(f"{url}/mcp", json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=MCP | session)
-        response = await web.post(f"{url}/mcp", json={"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": params}, headers=MCP | session)
+        response = await web.post(
+            f"{url}/mcp", json={"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": params}, headers=MCP | session
+        )
         assert response.status_code < 500, response.text[:300]
         answer = _jsonrpc_answer(response)
         if expected == "error":
@@ -174,13 +183,18 @@ async def test_stalled_and_dropped_connections_do_not_stop_service(simulator: Si
         stalled = []
         for _ in range(20):  # headers promising a body that never comes
             sock = socket.create_connection(("127.0.0.1", port))
-            sock.sendall(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+            sock.sendall(
+                b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+            )
             stalled.append(sock)
         try:
             for _ in range(5):  # a streamed call, abandoned as soon as it started
                 with anyio.move_on_after(0.05):
                     async with connect(url) as client:
-                        await client.call_tool("chat_stream", {"modelId": "amazon.nova-lite-v1:0", "messages": [{"role": "user", "content": "hi " * 50}]})
+                        await client.call_tool(
+                            "chat_stream",
+                            {"modelId": "amazon.nova-lite-v1:0", "messages": [{"role": "user", "content": "hi " * 50}]},
+                        )
             await healthy(web, url)
         finally:
             for sock in stalled:

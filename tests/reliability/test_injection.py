@@ -39,12 +39,39 @@ MODEL = "amazon.nova-lite-v1:0"
 # Values that try to leave a path segment: traversal (plain, encoded, mixed), separators,
 # query and fragment, NUL and CR/LF (header injection), URLs, fullwidth look-alikes, length.
 ESCAPES = [
-    "..", ".", "../", "../../models", "a/../../models", "%2e%2e", "..%2f..%2fmodels", "a%2Fb", "/", "a/b", "a\\b",
-    "?x=1", "a?limit=1&offset=9", "#frag", "a#b", "\x00", "a\x00b", "a\r\nHost: evil.example", "a b",
-    "http://evil.example/x", "//evil.example/x", "@evil.example", "ａ／．．", "x" * 10_000,
+    "..",
+    ".",
+    "../",
+    "../../models",
+    "a/../../models",
+    "%2e%2e",
+    "..%2f..%2fmodels",
+    "a%2Fb",
+    "/",
+    "a/b",
+    "a\\b",
+    "?x=1",
+    "a?limit=1&offset=9",
+    "#frag",
+    "a#b",
+    "\x00",
+    "a\x00b",
+    "a\r\nHost: evil.example",
+    "a b",
+    "http://evil.example/x",
+    "//evil.example/x",
+    "@evil.example",
+    "ａ／．．",
+    "x" * 10_000,
 ]
 # URLs an attacker might hope becomes the base URL if it lands in any string argument.
-SMUGGLED_URLS = ["http://evil.example/", "https://evil.example:8443/api", "//evil.example/x", "http://user@evil.example", "http://127.0.0.1:9/"]
+SMUGGLED_URLS = [
+    "http://evil.example/",
+    "https://evil.example:8443/api",
+    "//evil.example/x",
+    "http://user@evil.example",
+    "http://127.0.0.1:9/",
+]
 
 
 class Wiretap(httpx.AsyncBaseTransport):
@@ -153,7 +180,9 @@ def _strings_replaced(value: Any, text: str) -> Any:
 
 
 @pytest.mark.parametrize("tool", [op.name for op in ALL])
-async def test_a_url_in_any_string_argument_never_changes_the_host(tapped: tuple[Client, Wiretap], simulator: Simulator, tool: str) -> None:
+async def test_a_url_in_any_string_argument_never_changes_the_host(
+    tapped: tuple[Client, Wiretap], simulator: Simulator, tool: str
+) -> None:
     client, tap = tapped
     examples = draw_examples(valid_arguments(input_schema(OPERATIONS_BY_NAME[tool].arguments)), 6)
     for arguments in examples:
@@ -167,9 +196,11 @@ async def test_a_url_in_any_string_argument_never_changes_the_host(tapped: tuple
 @pytest.mark.parametrize("organisation", ["..", ".", "a/../..", "%2e%2e", "org?x=1", "org#f", "a\tb"])
 async def test_an_organisation_header_cannot_leave_its_segment(simulator: Simulator, organisation: str) -> None:
     """Multi-tenant HTTP: the organisation comes from a header, unchecked by any schema."""
-    async with http_service(simulator, http_tenancy="multi", api_token=None, organization=None) as url:
-        async with connect(url, headers=client_headers(TEST_TOKEN, organisation)) as client:
-            result = await client.call_tool("list_sessions", {})
+    async with (
+        http_service(simulator, http_tenancy="multi", api_token=None, organization=None) as url,
+        connect(url, headers=client_headers(TEST_TOKEN, organisation)) as client,
+    ):
+        result = await client.call_tool("list_sessions", {})
     assert "is not a machine name" in assert_readable_error("list_sessions", result)
     assert simulator.state.requests == []
 
@@ -247,7 +278,12 @@ async def test_attachments_cannot_leave_the_allowed_directories(simulator: Simul
 async def test_the_route_check_itself_catches_an_escape(simulator: Simulator) -> None:
     route = OPERATIONS_BY_NAME["get_session"].route
     prefix = f"{simulator.base_url}/api/v3/organizations/{TEST_TOKEN[:3]}/ai/sessions"
-    for escaped in [f"{prefix}/%2e%2e", f"{prefix}/a/b", f"{prefix}/a?admin=1", "http://evil.example/api/v3/organizations/o/ai/sessions/a"]:
+    for escaped in [
+        f"{prefix}/%2e%2e",
+        f"{prefix}/a/b",
+        f"{prefix}/a?admin=1",
+        "http://evil.example/api/v3/organizations/o/ai/sessions/a",
+    ]:
         with pytest.raises(AssertionError):
             on_route(httpx.URL(escaped), route, simulator, query=set())
     on_route(httpx.URL(f"{prefix}/a%2F..%2Fb"), route, simulator, query=set())  # one encoded segment is fine

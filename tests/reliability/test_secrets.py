@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator
@@ -61,7 +60,7 @@ class Evidence:
             for piece in FRAGMENTS:
                 at = text.find(piece)
                 if at >= 0:
-                    found.append(f"{piece!r} in {where}: ...{text[max(0, at - 80):at]}")
+                    found.append(f"{piece!r} in {where}: ...{text[max(0, at - 80) : at]}")
         TALLY["secrets: token occurrences found"] += len(found)
         TALLY["secrets: characters searched"] += sum(len(text) for _, text in self.seen)
         return found
@@ -166,7 +165,14 @@ async def test_stdio_subprocess_at_debug(simulator: Simulator) -> None:
 async def test_http_multi_tenant_in_process(simulator: Simulator, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     evidence = Evidence()
-    multi = {"http_tenancy": "multi", "api_token": None, "organization": None, "timeout": 1.0, "max_retries": 1, "retry_max_wait": 1.0}
+    multi = {
+        "http_tenancy": "multi",
+        "api_token": None,
+        "organization": None,
+        "timeout": 1.0,
+        "max_retries": 1,
+        "retry_max_wait": 1.0,
+    }
     async with http_service(simulator, **multi) as url:
         for name, headers in [
             ("alice", client_headers(TEST_TOKEN, TEST_ORG)),
@@ -191,19 +197,25 @@ async def http_subprocess(simulator: Simulator, output: Any) -> AsyncIterator[st
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {"QUANT_BASE_URL": simulator.base_url, "QUANT_HTTP_TENANCY": "multi", "QUANT_HTTP_AUTH": "static", "QUANT_HTTP_TOKENS": CLIENT_TOKEN}
+    env = {
+        "QUANT_BASE_URL": simulator.base_url,
+        "QUANT_HTTP_TENANCY": "multi",
+        "QUANT_HTTP_AUTH": "static",
+        "QUANT_HTTP_TOKENS": CLIENT_TOKEN,
+    }
     argv = [sys.executable, "-m", "quant_mcp", "serve", "--transport", "http", "--port", str(port), "--log-level", "DEBUG"]
-    process = subprocess.Popen(argv, env=env | FAST, stdout=output, stderr=output)  # uvicorn's access log is on stdout
+    process = await anyio.open_process(argv, env=env | FAST, stdout=output, stderr=output)  # uvicorn's access log is on stdout
     try:
         async with httpx.AsyncClient(timeout=1) as web:
             with anyio.fail_after(30):
                 while not await _healthy(web, f"http://127.0.0.1:{port}/healthz"):
-                    assert process.poll() is None, "the HTTP server exited at startup"
+                    assert process.returncode is None, "the HTTP server exited at startup"
                     await anyio.sleep(0.1)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
-        await anyio.to_thread.run_sync(process.wait, 10)
+        with anyio.fail_after(10):
+            await process.wait()
 
 
 async def _healthy(web: httpx.AsyncClient, url: str) -> bool:
