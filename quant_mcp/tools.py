@@ -13,7 +13,8 @@ import logging
 import reprlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 from urllib.parse import quote
 
 from mcp.server.mcpserver import Context
@@ -270,6 +271,27 @@ class _Arguments(FuncMetadata):
             return super().validate_arguments(arguments_to_validate)
         except ValidationError as exc:
             return {"arguments": InvalidArguments(exc)}
+
+    def pre_parse_json(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The SDK turns a string holding a JSON list or object into that value for every argument
+        not annotated exactly ``str`` (clients that send lists as JSON text); an optional string
+        argument then refused '["a"]' as text. Text-only arguments keep the string as sent."""
+        parsed = super().pre_parse_json(data)
+        fields = {key: info for name, info in self.arg_model.model_fields.items() for key in (name, info.alias or name)}
+        return {key: data[key] if key in fields and _text_only(fields[key].annotation) else value for key, value in parsed.items()}
+
+
+def _text_only(annotation: Any) -> bool:
+    """Whether an argument takes text and nothing a JSON list or object could stand for
+    (``str``, ``str | None``, ``Annotated[str, ...]``); ``str | list[...]`` keeps the SDK's parsing."""
+    if annotation is str:
+        return True
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _text_only(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        return all(arg is type(None) or _text_only(arg) for arg in get_args(annotation))
+    return False
 
 
 # How a caller's value is quoted in an error: short, escaped, and safe on any input (a megabyte
