@@ -3,10 +3,14 @@ fuzzed calls and fault cases that the end of the run prints (``pytest -rA`` not 
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from typing import Any
 
+from quant_mcp.catalog import OPERATIONS_BY_NAME
+from quant_mcp.tools import input_schema
 from tests.conftest import text_of
+from tests.reliability.schema_strategies import draw_examples, valid_arguments
 
 # Figures the suite reports at the end of the run (printed by pytest_terminal_summary).
 TALLY: Counter[str] = Counter()
@@ -29,6 +33,19 @@ def assert_readable_error(tool: str, result: Any) -> str:
     for leak in ("Traceback", "errors.pydantic.dev", "For further information visit"):
         assert leak not in text, f"{tool}: {leak!r} in the error: {text[:500]}"
     return text
+
+
+@functools.cache
+def accepted_example(tool: str) -> dict[str, Any]:
+    """Arguments the tool accepts (the first of a derandomized draw: the same on every run)."""
+    op = OPERATIONS_BY_NAME[tool]
+    for arguments in draw_examples(valid_arguments(input_schema(op.arguments)), 100):
+        try:
+            op.arguments.model_validate(arguments)
+        except ValueError:
+            continue
+        return arguments
+    raise AssertionError(f"no accepted arguments drawn for {tool}")
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

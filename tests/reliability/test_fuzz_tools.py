@@ -26,7 +26,7 @@ from quant_mcp.config import Settings
 from quant_mcp.server import build_server, select_operations
 from quant_mcp.simulator import Simulator
 from tests.conftest import make_settings, text_of
-from tests.reliability.conftest import TALLY, assert_readable_error, is_crash
+from tests.reliability.conftest import TALLY, accepted_example, assert_readable_error, is_crash
 from tests.reliability.schema_strategies import (
     broken_arguments,
     draw_examples,
@@ -113,3 +113,27 @@ def check(tool: str, result: Any, invalid: bool, sent: int) -> None:
 def shorten(value: Any) -> str:
     shown = value if isinstance(value, str) else repr(value)
     return shown if len(shown) < 400 else shown[:400] + f"... ({len(shown)} characters)"
+
+
+JSON_TEXT = ['["a", "b"]', '{"key": "value"}']  # text that happens to be JSON is still text
+
+
+def free_text_fields(schema: dict[str, Any]) -> list[str]:
+    """Top-level string arguments that take any text of this length."""
+    return [
+        name
+        for name, field in schema.get("properties", {}).items()
+        if field.get("type") == "string" and not {"pattern", "enum", "const"} & set(field) and field.get("maxLength", 100) >= 20
+    ]
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+async def test_a_string_argument_holding_json_text_stays_a_string(fuzz: Fuzz, tool: str) -> None:
+    """The SDK parses a JSON-looking string into a list or object for any argument not
+    annotated exactly ``str``; an optional string must still take it as text."""
+    base = accepted_example(tool)
+    for field in free_text_fields(fuzz.schemas[tool]):
+        for text in JSON_TEXT:
+            message = text_of(await fuzz.client.call_tool(tool, {**base, field: text}))
+            assert f"{field} input should be a valid string" not in message, message
+            TALLY["fuzz: JSON-looking text in string arguments"] += 1

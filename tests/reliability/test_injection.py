@@ -9,7 +9,6 @@ so the checks see the exact percent-encoded path and host, as the Quant API woul
 from __future__ import annotations
 
 import base64
-import functools
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -28,7 +27,7 @@ from quant_mcp.simulator import Simulator
 from quant_mcp.tools import input_schema
 from tests.conftest import TEST_TOKEN, make_settings
 from tests.http.conftest import client_headers, connect, http_service
-from tests.reliability.conftest import TALLY, assert_readable_error
+from tests.reliability.conftest import TALLY, accepted_example, assert_readable_error
 from tests.reliability.schema_strategies import draw_examples, valid_arguments
 
 pytestmark = pytest.mark.anyio
@@ -95,19 +94,6 @@ async def tapped(simulator: Simulator) -> AsyncIterator[tuple[Client, Wiretap]]:
     tap = Wiretap()
     async with Client(build_server(make_settings(simulator, toolsets=["all"], max_retries=0), transport=tap)) as client:
         yield client, tap
-
-
-@functools.cache
-def accepted_example(tool: str) -> dict[str, Any]:
-    """Arguments the tool accepts (the first of a derandomized draw: the same on every run)."""
-    op = OPERATIONS_BY_NAME[tool]
-    for arguments in draw_examples(valid_arguments(input_schema(op.arguments)), 100):
-        try:
-            op.arguments.model_validate(arguments)
-        except ValueError:
-            continue
-        return arguments
-    raise AssertionError(f"no accepted arguments drawn for {tool}")
 
 
 def path_parameters() -> Iterator[tuple[str, str, str]]:
