@@ -80,12 +80,15 @@ async def http_service(simulator: Simulator, *, stateless: bool = False, **overr
 
 
 @asynccontextmanager
-async def connect(url: str, *, mode: str = "auto", headers: dict[str, str] | None = None) -> AsyncIterator[Client]:
-    """An SDK client on ``url``/mcp; ``headers`` default to the inbound bearer token."""
+async def connect(
+    url: str, *, mode: str = "auto", headers: dict[str, str] | None = None, **options: Any
+) -> AsyncIterator[Client]:
+    """An SDK client on ``url``/mcp; ``headers`` default to the inbound bearer token; ``options``
+    go to ``Client`` (e.g. ``message_handler``)."""
     headers = {"Authorization": f"Bearer {CLIENT_TOKEN}"} if headers is None else headers
     async with (
         httpx2.AsyncClient(headers=headers, timeout=30) as http,
-        Client(streamable_http_client(f"{url}/mcp", http_client=http), mode=mode) as client,
+        Client(streamable_http_client(f"{url}/mcp", http_client=http), mode=mode, **options) as client,
     ):
         yield client
 
