@@ -11,7 +11,7 @@ Each resource is read through the same operation (and credentials) as the matchi
 
 Template variables complete from the live lists (and ``month`` from the calendar). When a
 tool changes a session, agent or collection, the server announces it to clients of both
-protocol eras.
+protocol eras (2025-era sessions subscribe through ``subscriptions.py``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
 from pydantic import ValidationError
 
-from quant_mcp import catalog
+from quant_mcp import catalog, subscriptions
 from quant_mcp.catalog.base import Operation, ToolArguments
 from quant_mcp.catalog.uris import (
     AGENT_URI,
@@ -91,7 +91,9 @@ async def _json(name: str, arguments: Mapping[str, Any], ctx: Context) -> str:
 
 
 def register_resources(server: MCPServer) -> None:
-    """Every resource and template above, and the one completion handler for all of them."""
+    """Every resource and template above, the one completion handler for all of them, and
+    resource subscriptions for 2025-era sessions."""
+    subscriptions.register_subscriptions(server)
 
     @server.resource(
         SESSIONS_URI,
@@ -234,10 +236,11 @@ COMPLETERS: dict[str, Completer] = {
 
 
 async def announce_change(ctx: Context, op: Operation, result: Mapping[str, Any], arguments: ToolArguments) -> None:
-    """Tell subscribed clients that a tool changed a resource: list changed, and the item updated.
+    """Tell clients that a tool changed a resource: list changed, and the item updated.
 
-    Both eras are notified: 2026-07-28 clients through the subscription bus, 2025 sessions
-    through the session's own notifications. A client that cannot take them is not an error.
+    2026-07-28 clients hear it through the SDK's subscription bus (each ``subscriptions/listen``
+    stream filters what it asked for); 2025 sessions through ``subscriptions.announce``: the
+    caller's tenant's sessions, ``updated`` only where subscribed. Best effort either way.
     """
     assert op.changes is not None
     key = op.changes[op.changes.index("{") + 1 : op.changes.index("}")]
@@ -247,11 +250,9 @@ async def announce_change(ctx: Context, op: Operation, result: Mapping[str, Any]
         await ctx.notify_resources_changed()
         if uri:
             await ctx.notify_resource_updated(uri)
-        await ctx.session.send_resource_list_changed()
-        if uri:
-            await ctx.session.send_resource_updated(uri)
     except Exception as exc:  # noqa: BLE001 - notifications are best effort by design
         log.debug("could not announce change of %s: %s", uri, type(exc).__name__)
+    await subscriptions.announce(ctx, uri)
 
 
 def _field_for(arguments: ToolArguments, wire: str) -> str:

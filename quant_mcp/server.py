@@ -110,6 +110,8 @@ def _advertise_list_changes(server: MCPServer[AppState]) -> None:
 
     MCPServer 2.3 advertises ``listChanged: false`` to them even though it sends the
     notifications; this is the SDK notes' documented workaround (a private attribute).
+    ``resources.subscribe: true`` needs no patch: the SDK declares it to them because
+    ``subscriptions.py`` serves ``resources/subscribe``.
     """
     lowlevel = server._lowlevel_server  # noqa: SLF001
     original = lowlevel.create_initialization_options

@@ -65,6 +65,7 @@ async def test_session_changes_are_announced_to_2026_clients(simulator):
         assert any(getattr(e, "uri", None) == uri for e in events)
 
 
+@pytest.mark.filterwarnings("ignore:resources/subscribe is removed:mcp.MCPDeprecationWarning")  # a 2025 client
 async def test_session_changes_are_announced_to_2025_clients(simulator):
     received = []
 
@@ -73,7 +74,9 @@ async def test_session_changes_are_announced_to_2025_clients(simulator):
 
     async with Client(build_server(make_settings(simulator)), mode="legacy", message_handler=on_message) as client:
         assert client.server_capabilities.resources.list_changed, "2025 clients must be told lists can change"
+        assert client.server_capabilities.resources.subscribe, "2025 clients must be able to subscribe"
         session_id = await _create(client)
+        await client.subscribe_resource(f"quant://sessions/{session_id}")  # updates go to subscribers only
         await client.call_tool("delete_session", {"sessionId": session_id})
         await anyio.sleep(0.05)
     methods = [getattr(getattr(m, "root", m), "method", None) for m in received]
