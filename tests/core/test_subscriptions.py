@@ -5,6 +5,7 @@ tenants; in memory and over Streamable HTTP (several sessions on one uvicorn).""
 from __future__ import annotations
 
 import gc
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
@@ -92,45 +93,51 @@ async def test_2025_clients_are_offered_subscriptions(simulator, era):
     assert resources.subscribe and resources.list_changed
 
 
-async def test_a_2025_client_hears_updates_only_of_what_it_subscribed_to(simulator):
+@pytest.fixture
+async def client_2025(simulator) -> AsyncIterator[tuple[Client, Inbox]]:
+    """An in-memory 2025-era client and the resource notifications it receives."""
     inbox = Inbox()
     async with Client(build_server(make_settings(simulator)), mode="legacy", message_handler=inbox) as client:
-        ignored, watched = await new_session(client), await new_session(client)
-        await client.subscribe_resource(watched)
-        await touch(client, ignored)
-        await touch(client, watched)
-        await inbox.wait_for(updated(watched))
+        yield client, inbox
+
+
+async def test_a_2025_client_hears_updates_only_of_what_it_subscribed_to(client_2025):
+    client, inbox = client_2025
+    ignored, watched = await new_session(client), await new_session(client)
+    await client.subscribe_resource(watched)
+    await touch(client, ignored)
+    await touch(client, watched)
+    await inbox.wait_for(updated(watched))
 
     assert inbox.seen == [LIST_CHANGED, LIST_CHANGED, LIST_CHANGED, LIST_CHANGED, updated(watched)]
 
 
-async def test_unsubscribing_stops_the_updates(simulator):
-    inbox = Inbox()
-    async with Client(build_server(make_settings(simulator)), mode="legacy", message_handler=inbox) as client:
-        first, second = await new_session(client), await new_session(client)
-        await client.subscribe_resource(first)
-        await touch(client, first)
-        await client.unsubscribe_resource(first)
-        await client.unsubscribe_resource(first)  # twice, or never subscribed: still fine
-        await client.subscribe_resource(second)
-        await touch(client, first)
-        await touch(client, second)
-        await inbox.wait_for(updated(second))
+async def test_unsubscribing_stops_the_updates(client_2025):
+    client, inbox = client_2025
+    first, second = await new_session(client), await new_session(client)
+    await client.subscribe_resource(first)
+    await touch(client, first)
+    await client.unsubscribe_resource(first)
+    await client.unsubscribe_resource(first)  # twice, or never subscribed: still fine
+    await client.subscribe_resource(second)
+    await touch(client, first)
+    await touch(client, second)
+    await inbox.wait_for(updated(second))
 
     assert inbox.updates() == [first, second]
 
 
-async def test_subscriptions_per_session_are_bounded(simulator):
-    async with Client(build_server(make_settings(simulator)), mode="legacy") as client:
-        with pytest.raises(MCPError, match="at most 2048 characters"):
-            await client.subscribe_resource("quant://sessions/" + "x" * MAX_URI_LENGTH)
-        for n in range(MAX_SUBSCRIPTIONS):
-            await client.subscribe_resource(f"quant://sessions/{n}")
-        await client.subscribe_resource("quant://sessions/0")  # already there: no new entry
-        with pytest.raises(MCPError, match=f"at most {MAX_SUBSCRIPTIONS} resources"):
-            await client.subscribe_resource("quant://sessions/one-too-many")
-        await client.unsubscribe_resource("quant://sessions/0")
-        await client.subscribe_resource("quant://sessions/one-too-many")  # room again
+async def test_subscriptions_per_session_are_bounded(client_2025):
+    client, _ = client_2025
+    with pytest.raises(MCPError, match="at most 2048 characters"):
+        await client.subscribe_resource("quant://sessions/" + "x" * MAX_URI_LENGTH)
+    for n in range(MAX_SUBSCRIPTIONS):
+        await client.subscribe_resource(f"quant://sessions/{n}")
+    await client.subscribe_resource("quant://sessions/0")  # already there: no new entry
+    with pytest.raises(MCPError, match=f"at most {MAX_SUBSCRIPTIONS} resources"):
+        await client.subscribe_resource("quant://sessions/one-too-many")
+    await client.unsubscribe_resource("quant://sessions/0")
+    await client.subscribe_resource("quant://sessions/one-too-many")  # room again
 
 
 async def test_a_session_that_went_away_is_forgotten_and_never_in_the_way(simulator):
