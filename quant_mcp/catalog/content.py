@@ -11,24 +11,19 @@ path) and ``resource`` (an MCP embedded resource). They never reach the API as s
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Discriminator, Field, StringConstraints, Tag, model_validator
+from pydantic import (
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
 
-from quant_mcp.catalog.base import WireModel
+from quant_mcp.catalog.base import Base64, WireModel
 
 MAX_PAYLOAD_BYTES = 25 * 1024 * 1024  # the whole request, as sent (media travel base64-encoded)
-_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
-
-
-def _check_base64(value: str) -> str:
-    if len(value) % 4 or not _BASE64.fullmatch(value):
-        raise ValueError("is not valid base64 (standard alphabet, padded, length a multiple of 4)")
-    return value
-
-
-Base64 = Annotated[str, AfterValidator(_check_base64)]
 
 
 class MediaSource(WireModel):

@@ -11,7 +11,17 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, model_validator
 
-from quant_mcp.catalog.base import QUERY, V3, ApiResult, Operation, PathId, Route, Toolset, ToolArguments
+from quant_mcp.catalog.base import (
+    QUERY,
+    V3,
+    ApiResult,
+    Base64,
+    Operation,
+    PathId,
+    Route,
+    ToolArguments,
+    Toolset,
+)
 
 FileId = Annotated[PathId, Field(description="File id (a UUID), from upload_file or list_files.")]
 
@@ -28,7 +38,7 @@ class UploadFileArguments(ToolArguments):
     content_type: Annotated[str, StringConstraints(min_length=1, max_length=255)] = Field(
         description="MIME type, e.g. 'image/png' or 'application/pdf'."
     )
-    content: str | None = Field(None, description="The file's bytes, base64-encoded (direct upload, up to about 7 MB).")
+    content: Base64 | None = Field(None, description="The file's bytes, base64-encoded (direct upload, up to about 7 MB).")
     request_upload_url: bool | None = Field(
         None, description="true: upload nothing now and get a presigned `uploadUrl` to PUT the bytes to (large files)."
     )

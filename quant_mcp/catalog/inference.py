@@ -174,8 +174,8 @@ def _decode_once(value: Any) -> Any:
 
 ExecutionIdentifier = Annotated[
     str,
-    BeforeValidator(_decode_once),
     StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@~+/=-]*$", max_length=2048),
+    BeforeValidator(_decode_once),  # after the constraints in this list, or pydantic drops the pattern from the schema
     Field(description="The requestId from start_chat_execution (or the last segment of its pollUrl), or an execution ARN."),
 ]
 

@@ -101,7 +101,7 @@ def _file(request: Request) -> StoredFile:
 def _decoded_size(content: str) -> int:
     try:
         return len(base64.b64decode(content, validate=True))
-    except binascii.Error as exc:
+    except ValueError as exc:  # binascii.Error, or non-ASCII text
         raise bad_request("content", "must be base64") from exc
 
 
