@@ -160,14 +160,17 @@ class QuantClient:
         body: Any = None,
         token: str | None = None,
         idempotent: bool | None = None,
+        timeout: float | None = None,
     ) -> Any:
         """Send one request and return the decoded JSON body (None when there is none).
 
         A request that is safe to repeat (``idempotent``; by default GET, PUT and DELETE) is
         retried on 429/5xx and broken connections within ``settings.max_retries``. Any other
         request is retried only when the connection never opened, so nothing is ever
-        created or appended twice.
+        created or appended twice. ``timeout`` replaces QUANT_TIMEOUT for a call known to be slow.
         """
+        limit = timeout or self.settings.timeout
+        timeouts = httpx.Timeout(limit, connect=self.settings.connect_timeout)
         repeatable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         auth = self._auth(token)
         attempt = 0
@@ -175,7 +178,9 @@ class QuantClient:
             body_headers, content = _content(body)  # afresh per attempt: a streamed body is read once
             never_sent = False
             try:
-                response = await self._http.request(method, path, params=params, content=content, headers=auth | body_headers)
+                response = await self._http.request(
+                    method, path, params=params, content=content, headers=auth | body_headers, timeout=timeouts
+                )
                 if response.is_success:
                     return _decode_json(method, path, response)
                 error = QuantAPIError.from_response(method, path, response.status_code, response.content)
@@ -185,7 +190,8 @@ class QuantClient:
                 wait, never_sent = None, True
             except httpx.TimeoutException:
                 raise QuantAPIError(
-                    f"The Quant API did not answer {method} {path} within {self.settings.timeout:g} s (QUANT_TIMEOUT)."
+                    f"The Quant API did not answer {method} {path} within {limit:g} s "
+                    + ("(QUANT_STREAM_TIMEOUT)." if timeout else "(QUANT_TIMEOUT).")
                 ) from None
             except httpx.InvalidURL as exc:  # e.g. a query too long for a URL: nothing was sent
                 raise QuantAPIError(f"The request could not be sent: {exc}. Use shorter arguments.") from None

@@ -174,6 +174,7 @@ async def send(invocation: Invocation) -> Mapping[str, Any]:
         body=invocation.body,
         token=invocation.token,
         idempotent=invocation.operation.idempotent,
+        timeout=invocation.settings.stream_timeout if invocation.operation.slow else None,
     )
     if invocation.route.response is not None:
         data = invocation.route.response(data)

@@ -201,6 +201,7 @@ class Operation:
     runner: Callable[[Invocation], Awaitable[Mapping[str, Any]]] | None = None  # custom flow (streaming, ...)
     summary: Callable[[Mapping[str, Any]], str] | None = None  # one readable line about the result
     changes: str | None = None  # resource URI template whose contents this tool changes
+    slow: bool = False  # may take minutes (image generation): waits up to QUANT_STREAM_TIMEOUT, not QUANT_TIMEOUT
     operation_ids: tuple[str, ...] = field(default=())  # reference operationIds this tool serves
     # Binary media (images) moved out of the answer into MCP content blocks: (answer without them, blocks).
     media: Callable[[Mapping[str, Any]], tuple[Mapping[str, Any], list[ContentBlock]]] | None = None

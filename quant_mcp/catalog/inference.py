@@ -555,5 +555,6 @@ OPERATIONS = [
         operation_ids=("imageGeneration",),
         summary=_images_summary,
         media=images_as_content,
+        slow=True,
     ),
 ]
