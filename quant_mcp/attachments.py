@@ -255,8 +255,15 @@ class _Collector:
             kind = next(iter(type(block).model_fields))
             spec = getattr(block, kind)
             encoded = spec.source.bytes
-            item = Media(kind, spec.format, f"the {kind} block", _decoded_size(encoded), len(encoded), _inline(encoded),
-                         getattr(spec, "name", None))
+            item = Media(
+                kind,
+                spec.format,
+                f"the {kind} block",
+                _decoded_size(encoded),
+                len(encoded),
+                _inline(encoded),
+                getattr(spec, "name", None),
+            )
         elif isinstance(block, FileBlock):
             item = await self._file(block.file.path, block.file.name)
         elif isinstance(block, ResourceBlock):
@@ -279,18 +286,34 @@ class _Collector:
         if found is None:
             raise ToolError(f"Cannot attach {requested}: its content is none of the formats Quant AI takes: {FORMATS}.")
         kind, fmt = found
-        return Media(kind, fmt, str(requested), size, (size + 2) // 3 * 4, _from_file(fd, size, str(requested)),
-                     name or _document_name(requested.stem))
+        return Media(
+            kind,
+            fmt,
+            str(requested),
+            size,
+            (size + 2) // 3 * 4,
+            _from_file(fd, size, str(requested)),
+            name or _document_name(requested.stem),
+        )
 
     def _resource_blob(self, resource: ResourceContents) -> Media:
         encoded = resource.blob or ""
         uri_path = Path(unquote(urlparse(resource.uri).path))
         found = detect_format(*_ends(encoded), resource.mime_type or uri_path.suffix)
         if found is None:
-            raise ToolError(f"Cannot attach the resource {resource.uri}: its content is none of the formats Quant AI takes: {FORMATS}.")
+            raise ToolError(
+                f"Cannot attach the resource {resource.uri}: its content is none of the formats Quant AI takes: {FORMATS}."
+            )
         kind, fmt = found
-        return Media(kind, fmt, f"the resource {resource.uri}", _decoded_size(encoded), len(encoded), _inline(encoded),
-                     _document_name(uri_path.stem))
+        return Media(
+            kind,
+            fmt,
+            f"the resource {resource.uri}",
+            _decoded_size(encoded),
+            len(encoded),
+            _inline(encoded),
+            _document_name(uri_path.stem),
+        )
 
     def _resource_text(self, resource: ResourceContents) -> dict[str, Any]:
         """Text goes to the model as text, labelled with its URI; CSV goes as a CSV document."""
@@ -298,8 +321,15 @@ class _Collector:
         uri_path = Path(unquote(urlparse(resource.uri).path))
         if detect_format(b"", hint=resource.mime_type or uri_path.suffix) == ("document", "csv"):
             encoded = base64.b64encode(text.encode()).decode("ascii")
-            item = Media("document", "csv", f"the resource {resource.uri}", len(text.encode()), len(encoded),
-                         _inline(encoded), _document_name(uri_path.stem))
+            item = Media(
+                "document",
+                "csv",
+                f"the resource {resource.uri}",
+                len(text.encode()),
+                len(encoded),
+                _inline(encoded),
+                _document_name(uri_path.stem),
+            )
             self.media.append(item)
             return item.block(f"{self.marker}{len(self.media) - 1}")
         return {"text": f"[{resource.uri}]\n{text}"}

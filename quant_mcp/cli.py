@@ -55,10 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--stateless", action="store_true", help="HTTP: no server-side MCP sessions (for load balancers).")
     serve.add_argument("--auth", choices=["none", "static", "jwt"], help="HTTP: inbound client authentication (QUANT_HTTP_AUTH).")
     serve.add_argument(
-        "--tenancy", choices=["single", "multi"], help="HTTP: whose Quant token is used; multi = each client's X-Quant-Token (QUANT_HTTP_TENANCY)."
+        "--tenancy",
+        choices=["single", "multi"],
+        help="HTTP: whose Quant token is used; multi = each client's X-Quant-Token (QUANT_HTTP_TENANCY).",
     )
     serve.add_argument(
-        "--force-insecure", action="store_true", help="HTTP: allow a non-loopback --host with --auth none (QUANT_HTTP_FORCE_INSECURE)."
+        "--force-insecure",
+        action="store_true",
+        help="HTTP: allow a non-loopback --host with --auth none (QUANT_HTTP_FORCE_INSECURE).",
     )
     serve.add_argument("--organization", "--organisation", dest="organization", help="Default organisation (QUANT_ORGANIZATION).")
     serve.add_argument("--base-url", help="Quant API base URL (QUANT_BASE_URL).")

@@ -139,9 +139,7 @@ class QuantClient:
     def _auth(self, token: str | None) -> dict[str, str]:
         token = token or self.settings.token_value()
         if not token:
-            raise QuantAPIError(
-                "No Quant API token is configured: set QUANT_API_TOKEN (or, over HTTP, send X-Quant-Token)."
-            )
+            raise QuantAPIError("No Quant API token is configured: set QUANT_API_TOKEN (or, over HTTP, send X-Quant-Token).")
         if token != token.strip() or not (token.isascii() and token.isprintable()):
             # httpx would refuse the header with an error quoting it (a trailing newline from a
             # secret file leaked the token into the tool error), or crash on non-ASCII.
@@ -186,7 +184,9 @@ class QuantClient:
                 error = QuantAPIError.from_response(method, path, response.status_code, response.content)
                 wait = _retry_after_seconds(response.headers.get("Retry-After"))
             except httpx.ConnectError as exc:
-                error = QuantAPIError(f"Could not connect to the Quant API for {method} {path}: {_network_reason(exc)}", retryable=True)
+                error = QuantAPIError(
+                    f"Could not connect to the Quant API for {method} {path}: {_network_reason(exc)}", retryable=True
+                )
                 wait, never_sent = None, True
             except httpx.TimeoutException:
                 raise QuantAPIError(

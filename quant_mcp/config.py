@@ -33,17 +33,13 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="QUANT_", extra="ignore", populate_by_name=True)
 
-    api_token: SecretStr | None = Field(
-        None, description="Quant API token sent upstream as a bearer token (never logged)."
-    )
+    api_token: SecretStr | None = Field(None, description="Quant API token sent upstream as a bearer token (never logged).")
     organization: str | None = Field(
         None,
         validation_alias=AliasChoices("QUANT_ORGANIZATION", "QUANT_ORGANISATION", "organization"),
         description="Default organisation machine name; tools accept `organisation` to override it.",
     )
-    platform: Literal["quantcdn", "quantgov"] = Field(
-        "quantcdn", description="Shortcut for the base URL: quantcdn or quantgov."
-    )
+    platform: Literal["quantcdn", "quantgov"] = Field("quantcdn", description="Shortcut for the base URL: quantcdn or quantgov.")
     base_url: str | None = Field(
         None, description="Quant API base URL; overrides QUANT_PLATFORM (default https://dashboard.quantcdn.io)."
     )
@@ -52,9 +48,7 @@ class Settings(BaseSettings):
     )
     timeout: float = Field(30.0, gt=0, description="Seconds to wait for a Quant API response.")
     connect_timeout: float = Field(10.0, gt=0, description="Seconds to wait for a connection.")
-    stream_timeout: float = Field(
-        300.0, gt=0, description="Seconds a streamed answer or image generation may take in all."
-    )
+    stream_timeout: float = Field(300.0, gt=0, description="Seconds a streamed answer or image generation may take in all.")
     max_retries: int = Field(
         2, ge=0, le=10, description="Retries of idempotent requests (GET/PUT/DELETE) after 429/5xx or a network error."
     )
@@ -65,23 +59,15 @@ class Settings(BaseSettings):
         default_factory=lambda: ["default"],
         description="Toolsets to enable: `all`, `default`, or names such as `default,agents`.",
     )
-    tools: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Extra single tools to enable by name."
-    )
-    exclude_tools: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Tools to hide by name."
-    )
+    tools: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Extra single tools to enable by name.")
+    exclude_tools: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Tools to hide by name.")
     read_only: bool = Field(False, description="Offer only tools that do not change anything.")
-    dynamic_toolsets: bool = Field(
-        False, description="Start with discovery tools only; enable toolsets on request."
-    )
+    dynamic_toolsets: bool = Field(False, description="Start with discovery tools only; enable toolsets on request.")
     allowed_dirs: Annotated[list[Path], NoDecode] = Field(
         default_factory=list,
         description="Directories attachments may be read from (besides the client's MCP roots).",
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
-        "WARNING", description="Log level (logs go to stderr)."
-    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", description="Log level (logs go to stderr).")
 
     # --- Streamable HTTP service (``quant-mcp serve --transport http``) ---
     http_auth: Literal["none", "static", "jwt"] = Field(
@@ -92,7 +78,8 @@ class Settings(BaseSettings):
         None, description="Static mode: accepted bearer tokens, comma-separated (held only as SHA-256 digests)."
     )
     http_tokens_file: Path | None = Field(
-        None, description="Static mode: file of accepted bearer tokens, one per line as `TOKEN` or `NAME TOKEN`; # starts a comment."
+        None,
+        description="Static mode: file of accepted bearer tokens, one per line as `TOKEN` or `NAME TOKEN`; # starts a comment.",
     )
     http_jwt_issuer: str | None = Field(None, description="JWT mode: the required `iss`, your authorization server's issuer URL.")
     http_jwt_jwks_url: str | None = Field(None, description="JWT mode: URL of the authorization server's JWKS (signing keys).")
@@ -114,7 +101,8 @@ class Settings(BaseSettings):
         description="single: every call uses QUANT_API_TOKEN; multi: each client sends its own X-Quant-Token (and X-Quant-Organization).",
     )
     http_server_token_fallback: bool = Field(
-        False, description="Multi-tenant mode: let clients without X-Quant-Token use QUANT_API_TOKEN (off: they get a tool error)."
+        False,
+        description="Multi-tenant mode: let clients without X-Quant-Token use QUANT_API_TOKEN (off: they get a tool error).",
     )
     http_allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -124,10 +112,13 @@ class Settings(BaseSettings):
         default_factory=list, description="Extra browser Origin values accepted, e.g. https://app.example.com."
     )
     http_max_body_bytes: int = Field(
-        26_214_400, gt=0, description="Largest MCP request body accepted (bytes, default 25 MiB, the Quant AI payload limit); larger gets 413."
+        26_214_400,
+        gt=0,
+        description="Largest MCP request body accepted (bytes, default 25 MiB, the Quant AI payload limit); larger gets 413.",
     )
     http_force_insecure: bool = Field(
-        False, description="Allow binding a non-loopback address with QUANT_HTTP_AUTH=none (anyone who can connect uses the server)."
+        False,
+        description="Allow binding a non-loopback address with QUANT_HTTP_AUTH=none (anyone who can connect uses the server).",
     )
 
     @field_validator("toolsets", "tools", "exclude_tools", "allowed_dirs", mode="before")

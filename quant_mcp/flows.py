@@ -65,7 +65,9 @@ async def relay_chat_stream(inv: Invocation) -> dict[str, Any]:
                 except QuantAPIError as exc:
                     raise StreamFailed(str(exc).rstrip("."), relay.text) from None
         if deadline.cancelled_caught:
-            raise StreamFailed(f"the answer took longer than {limit:g} s in all (QUANT_STREAM_TIMEOUT) and was cut off", relay.text)
+            raise StreamFailed(
+                f"the answer took longer than {limit:g} s in all (QUANT_STREAM_TIMEOUT) and was cut off", relay.text
+            )
     return relay.result()
 
 

@@ -135,7 +135,7 @@ class Readiness:
     def _state(self) -> AppState | None:
         # The state the server's lifespan yielded; SDK 2.3 keeps it on the session manager
         # (no public accessor) and clears it at shutdown.
-        return self._server.session_manager._lifespan_state  # noqa: SLF001
+        return self._server.session_manager._lifespan_state
 
     async def _problem(self) -> str | None:
         state = self._state()

@@ -57,13 +57,15 @@ def _passage(number: int, match: dict[str, Any]) -> str:
     metadata = match.get("metadata") or {}
     source = ", ".join(str(metadata[key]) for key in ("title", "source_url", "section") if metadata.get(key))
     score = match.get("similarity", match.get("score"))
-    heading = f"[{number}]" + (f" {source}" if source else "") + (f" (similarity {score:.2f})" if isinstance(score, float) else "")
+    heading = (
+        f"[{number}]" + (f" {source}" if source else "") + (f" (similarity {score:.2f})" if isinstance(score, float) else "")
+    )
     return f"{heading}\n{match.get('content', '')}"
 
 
 def register_prompts(server: MCPServer) -> None:
     @server.prompt(name="continue_session", title="Continue a chat session")
-    async def continue_session(sessionId: str, message: str, ctx: Context) -> list[Message]:  # noqa: N803 - argument names match the tools'
+    async def continue_session(sessionId: str, message: str, ctx: Context) -> list[Message]:
         """Continue a stored Quant AI chat session with a new message, keeping the history in the session."""
         return [
             await _session(sessionId, ctx),
@@ -75,15 +77,17 @@ def register_prompts(server: MCPServer) -> None:
         ]
 
     @server.prompt(name="summarise_session", title="Summarise a chat session")
-    async def summarise_session(sessionId: str, ctx: Context, style: Literal["brief", "detailed"] = "brief") -> list[Message]:  # noqa: N803
+    async def summarise_session(sessionId: str, ctx: Context, style: Literal["brief", "detailed"] = "brief") -> list[Message]:
         """Summarise a stored Quant AI chat session (style: brief or detailed)."""
         return [
             await _session(sessionId, ctx),
-            UserMessage(f"Summarise the conversation above {SUMMARY_STYLES[style]}. Quote the user's own words where they matter."),
+            UserMessage(
+                f"Summarise the conversation above {SUMMARY_STYLES[style]}. Quote the user's own words where they matter."
+            ),
         ]
 
     @server.prompt(name="answer_from_collection", title="Answer from a vector collection")
-    async def answer_from_collection(collectionId: str, question: str, ctx: Context) -> list[Message]:  # noqa: N803
+    async def answer_from_collection(collectionId: str, question: str, ctx: Context) -> list[Message]:
         """Answer a question from the documents of a vector collection, citing the passages used."""
         # The closest passages whatever their score (threshold 0): the model judges relevance better than a cut-off.
         query = {"collectionId": collectionId, "query": question, "limit": PASSAGES, "threshold": 0}

@@ -112,7 +112,7 @@ def register_resources(server: MCPServer) -> None:
         mime_type=MIME_JSON,
         description="One chat session with its whole conversation, as JSON.",
     )
-    async def session(sessionId: str, ctx: Context) -> str:  # noqa: N803 - URI variables keep their wire names
+    async def session(sessionId: str, ctx: Context) -> str:
         return await _json("get_session", {"sessionId": sessionId}, ctx)
 
     @server.resource(
@@ -132,7 +132,7 @@ def register_resources(server: MCPServer) -> None:
         mime_type=MIME_JSON,
         description="One model's limits, capabilities and prices, as JSON.",
     )
-    async def model(modelId: str, ctx: Context) -> str:  # noqa: N803
+    async def model(modelId: str, ctx: Context) -> str:
         return await _json("get_model", {"modelId": modelId}, ctx)
 
     @server.resource(
@@ -162,7 +162,7 @@ def register_resources(server: MCPServer) -> None:
         mime_type=MIME_JSON,
         description="One agent's full definition (prompt, model, tools, collections, skills), as JSON.",
     )
-    async def agent(agentId: str, ctx: Context) -> str:  # noqa: N803
+    async def agent(agentId: str, ctx: Context) -> str:
         return await _json("get_agent", {"agentId": agentId}, ctx)
 
     @server.resource(
@@ -182,7 +182,7 @@ def register_resources(server: MCPServer) -> None:
         mime_type=MIME_JSON,
         description="One vector collection's settings and document count, as JSON.",
     )
-    async def collection(collectionId: str, ctx: Context) -> str:  # noqa: N803
+    async def collection(collectionId: str, ctx: Context) -> str:
         return await _json("get_vector_collection", {"collectionId": collectionId}, ctx)
 
     @server.completion()
@@ -250,7 +250,7 @@ async def announce_change(ctx: Context, op: Operation, result: Mapping[str, Any]
         await ctx.notify_resources_changed()
         if uri:
             await ctx.notify_resource_updated(uri)
-    except Exception as exc:  # noqa: BLE001 - notifications are best effort by design
+    except Exception as exc:
         log.debug("could not announce change of %s: %s", uri, type(exc).__name__)
     await subscriptions.announce(ctx, uri)
 

@@ -7,15 +7,15 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
-from pydantic import SecretStr
 from mcp.server import MCPServer, NotificationOptions
 from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context
+from pydantic import SecretStr
 
 from quant_mcp import __version__
-from quant_mcp.config import Settings
 from quant_mcp.client import QuantClient
+from quant_mcp.config import Settings
 from quant_mcp.prompts import register_prompts
 from quant_mcp.resources import register_resources, remember_request
 from quant_mcp.schema_cache import schema_cache
@@ -113,7 +113,7 @@ def _advertise_list_changes(server: MCPServer[AppState]) -> None:
     ``resources.subscribe: true`` needs no patch: the SDK declares it to them because
     ``subscriptions.py`` serves ``resources/subscribe``.
     """
-    lowlevel = server._lowlevel_server  # noqa: SLF001
+    lowlevel = server._lowlevel_server
     original = lowlevel.create_initialization_options
 
     def with_list_changes(notification_options=None, *args, **kwargs):  # type: ignore[no-untyped-def]

@@ -154,7 +154,7 @@ async def announce(ctx: Context, uri: str | None) -> None:
             await connection.send_resource_list_changed()
             if updated:
                 await connection.send_resource_updated(updated)
-        except Exception as exc:  # noqa: BLE001 - notifications are advisory
+        except Exception as exc:
             log.debug("could not notify a session of %s: %s", uri, type(exc).__name__)
 
     with anyio.move_on_after(DELIVERY_SECONDS):

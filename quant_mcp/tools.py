@@ -94,13 +94,10 @@ def resolve(op: Operation, arguments: ToolArguments, ctx: Context) -> Invocation
     organisation = credentials.organisation or arguments.organisation or settings.organization
     if credentials.organisation and arguments.organisation and arguments.organisation != credentials.organisation:
         raise ToolError(
-            f"This connection is bound to organisation {credentials.organisation!r}; "
-            f"omit `organisation` or pass that one."
+            f"This connection is bound to organisation {credentials.organisation!r}; omit `organisation` or pass that one."
         )
     if not organisation:
-        raise ToolError(
-            "No organisation given: pass `organisation`, or set QUANT_ORGANIZATION in the server's environment."
-        )
+        raise ToolError("No organisation given: pass `organisation`, or set QUANT_ORGANIZATION in the server's environment.")
     try:  # the argument is checked already; a header or the configuration ("..") could leave the route
         _ORGANISATION.validate_python(organisation)
     except ValidationError:
@@ -191,8 +188,7 @@ def check_result(op: Operation, data: Any) -> dict[str, Any]:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise ToolError(
-            f"The Quant API answered {op.name} with an unexpected shape ({where}: {first['msg']}); "
-            "the API may have changed."
+            f"The Quant API answered {op.name} with an unexpected shape ({where}: {first['msg']}); the API may have changed."
         ) from None
     return result.model_dump(mode="json", by_alias=True, exclude_none=True)
 
@@ -279,7 +275,9 @@ class _Arguments(FuncMetadata):
         argument then refused '["a"]' as text. Text-only arguments keep the string as sent."""
         parsed = super().pre_parse_json(data)
         fields = {key: info for name, info in self.arg_model.model_fields.items() for key in (name, info.alias or name)}
-        return {key: data[key] if key in fields and _text_only(fields[key].annotation) else value for key, value in parsed.items()}
+        return {
+            key: data[key] if key in fields and _text_only(fields[key].annotation) else value for key, value in parsed.items()
+        }
 
 
 def _text_only(annotation: Any) -> bool:
@@ -326,7 +324,9 @@ def describe_validation_error(tool: str, error: ValidationError) -> str:
         where = _location(item["loc"])
         message = _MESSAGES.get(item["type"], item["msg"][0].lower() + item["msg"][1:])
         if item["type"] == "string_pattern_mismatch" and "A-Za-z0-9" in str(item.get("ctx", {}).get("pattern", "")):
-            message = "must be an id of letters, digits and . _ : @ ~ + - starting with a letter or digit (no /, .., ?, # or spaces)"
+            message = (
+                "must be an id of letters, digits and . _ : @ ~ + - starting with a letter or digit (no /, .., ?, # or spaces)"
+            )
         if item["type"] not in ("missing", "extra_forbidden") and "input" in item:
             message += f" (got {_SHOWN.repr(item['input'])})"
         problems.append(f"{where} {message}")

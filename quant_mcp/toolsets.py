@@ -183,7 +183,7 @@ def _add_tool(server: MCPServer[Any], tool: Tool) -> None:
     model). The constructor's ``tools=[...]`` fills the same private registry this writes to;
     this is the one place that touches it.
     """
-    server._tool_manager._tools.setdefault(tool.name, tool)  # noqa: SLF001
+    server._tool_manager._tools.setdefault(tool.name, tool)
 
 
 async def _announce_tools_changed(ctx: Context) -> None:
@@ -191,7 +191,7 @@ async def _announce_tools_changed(ctx: Context) -> None:
     for notify in (ctx.notify_tools_changed, ctx.session.send_tool_list_changed):
         try:
             await notify()
-        except Exception as exc:  # noqa: BLE001 - a client that cannot take it is not an error
+        except Exception as exc:
             log.debug("tool list change not delivered: %s", type(exc).__name__)
 
 
@@ -245,9 +245,7 @@ class DynamicToolsets:
         names = [op.name for op in operations]
         self.enabled.add(toolset)
         await _announce_tools_changed(ctx)
-        return ToolsetEnabled(
-            toolset=toolset.value, added=names, message=f"Enabled {toolset.value}: {len(names)} tool(s) added."
-        )
+        return ToolsetEnabled(toolset=toolset.value, added=names, message=f"Enabled {toolset.value}: {len(names)} tool(s) added.")
 
 
 def register_discovery_tools(server: MCPServer[Any], settings: Settings) -> DynamicToolsets:

@@ -14,7 +14,9 @@ from pydantic import Field
 from quant_mcp.catalog.base import QUERY, V3, ApiResult, Confirmation, Operation, PathId, Route, Text, ToolArguments, Toolset
 from quant_mcp.catalog.uris import AGENT_URI
 
-AgentId = Annotated[PathId, Field(description="Agent id: a UUID for organisation agents, a slug for global agents (list_agents).")]
+AgentId = Annotated[
+    PathId, Field(description="Agent id: a UUID for organisation agents, a slug for global agents (list_agents).")
+]
 GuardrailPreset = Literal["official", "official-sensitive", "protected"]
 
 
@@ -63,7 +65,9 @@ class ChatWithAgentArguments(ToolArguments):
     session_id: PathId | None = Field(None, description="Continue this agent session; omit to start a new one.")
     user_id: str | None = Field(None, description="Your identifier for the end user.")
     async_: bool | None = Field(
-        None, alias="async", description="Run durably: answers at once with `requestId`/`pollUrl`; poll get_durable_execution_status."
+        None,
+        alias="async",
+        description="Run durably: answers at once with `requestId`/`pollUrl`; poll get_durable_execution_status.",
     )
     system: str | None = Field(None, description="Extra system instructions for this turn.")
     long_context: bool | None = Field(None, description="Use the 1M-token context route.")
@@ -201,7 +205,9 @@ OPERATIONS = [
         read_only=True,
         idempotent=True,
         operation_ids=("listAIAgents",),
-        summary=lambda r: f"{len(r['agents'])} agent(s)" + "".join(f"; {a.get('name')} ({a.get('agentId')})" for a in r["agents"][:20]),
+        summary=lambda r: (
+            f"{len(r['agents'])} agent(s)" + "".join(f"; {a.get('name')} ({a.get('agentId')})" for a in r["agents"][:20])
+        ),
     ),
     Operation(
         name="create_agent",

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from quant_mcp.catalog.base import QUERY, PathId, Route, Text, Toolset, ToolArguments, WireModel, undocumented
+from quant_mcp.catalog.base import QUERY, PathId, Route, Text, ToolArguments, Toolset, WireModel, undocumented
 
 AI_SEARCH = "/api/v3/organisations/{organisation}/projects/{project}/ai-search"
 
@@ -27,7 +27,9 @@ class ChatArguments(ProjectArguments):
     message: Text = Field(description="The question to answer from the project's content.")
     session_id: PathId | None = Field(None, description="Continue this AI Search conversation.")
     context_url: str | None = Field(None, description="URL of the page the question is asked from, to favour its content.")
-    max_context_chunks: int | None = Field(None, ge=1, le=20, description="Most indexed chunks to ground the answer on, up to 20.")
+    max_context_chunks: int | None = Field(
+        None, ge=1, le=20, description="Most indexed chunks to ground the answer on, up to 20."
+    )
 
 
 class ListCrawlsArguments(ProjectArguments):
@@ -44,12 +46,16 @@ class CrawlArguments(ProjectArguments):
 
 class CrawlPagesArguments(CrawlArguments):
     limit: Annotated[int | None, QUERY, Field(ge=1, description="Page size.")] = None
-    status_code: Annotated[int | None, QUERY, Field(ge=100, le=599, description="Only pages fetched with this HTTP status.")] = None
+    status_code: Annotated[int | None, QUERY, Field(ge=100, le=599, description="Only pages fetched with this HTTP status.")] = (
+        None
+    )
     processing_status: Annotated[str | None, QUERY, Field(description="Only pages in this processing status.")] = None
 
 
 class EnableArguments(ProjectArguments):
-    base_url: str | None = Field(None, description="The site's base URL to index (required unless the project already has one; 400 without).")
+    base_url: str | None = Field(
+        None, description="The site's base URL to index (required unless the project already has one; 400 without)."
+    )
     crawler_config: dict[str, Any] | None = Field(None, description="Crawler settings for the index.")
 
 
@@ -276,8 +282,7 @@ OPERATIONS = [
         "Get AI Search top queries",
         Route("GET", AI_SEARCH + "/top-queries"),
         TopQueriesArguments,
-        "The most frequent search queries in a time window (`range`, default 30d; `limit` up to 100): what "
-        "visitors look for.",
+        "The most frequent search queries in a time window (`range`, default 30d; `limit` up to 100): what visitors look for.",
         "aiSearchTopQueries",
         read_only=True,
         idempotent=True,

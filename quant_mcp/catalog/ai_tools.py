@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from quant_mcp.catalog.base import QUERY, V3, ApiResult, NoArguments, Operation, Route, Toolset, ToolArguments
+from quant_mcp.catalog.base import QUERY, V3, ApiResult, NoArguments, Operation, Route, ToolArguments, Toolset
 
 ExecutionStatus = Literal["pending", "running", "complete", "failed"]
 

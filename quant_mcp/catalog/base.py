@@ -231,7 +231,8 @@ def undocumented(
         name=name,
         toolset=toolset,
         title=title,
-        description=description + " The API documents no schema for this answer, so the result is its JSON object, passed through as received.",
+        description=description
+        + " The API documents no schema for this answer, so the result is its JSON object, passed through as received.",
         route=route,
         arguments=arguments,
         result=UndocumentedResult,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 
-from quant_mcp.catalog.base import LEGACY, V3, ApiResult, NoArguments, Operation, PathId, Route, Toolset, ToolArguments
+from quant_mcp.catalog.base import LEGACY, V3, ApiResult, NoArguments, Operation, PathId, Route, ToolArguments, Toolset
 
 
 class UpdateConfigArguments(ToolArguments):
@@ -31,8 +31,7 @@ OPERATIONS = [
         toolset=Toolset.CONFIG,
         title="Get AI configuration",
         description=(
-            "Read the organisation's AI configuration: enabled models, default model, default max tokens "
-            "and temperature."
+            "Read the organisation's AI configuration: enabled models, default model, default max tokens and temperature."
         ),
         route=Route("GET", V3 + "/config"),
         legacy_route=Route("GET", LEGACY + "/config"),

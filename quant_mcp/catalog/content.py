@@ -54,9 +54,7 @@ class VideoBlock(WireModel):
 
 class DocumentSpec(WireModel):
     format: Literal["pdf", "csv", "docx", "xlsx"]
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
-        description="File name shown to the model."
-    )
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(description="File name shown to the model.")
     source: MediaSource
 
 
@@ -140,12 +138,21 @@ def _tag(model: type[WireModel]) -> Any:
 
 
 ContentBlock = Annotated[
-    _tag(TextBlock) | _tag(ImageBlock) | _tag(VideoBlock) | _tag(DocumentBlock) | _tag(FileBlock) | _tag(ResourceBlock)
-    | _tag(ToolUseBlock) | _tag(ToolResultBlock),
-    Discriminator(_block_kind, custom_error_type="unknown_block", custom_error_message=(
-        "each content block needs exactly one of the keys text, image, video, document, file, resource, "
-        "toolUse, toolResult"
-    )),
+    _tag(TextBlock)
+    | _tag(ImageBlock)
+    | _tag(VideoBlock)
+    | _tag(DocumentBlock)
+    | _tag(FileBlock)
+    | _tag(ResourceBlock)
+    | _tag(ToolUseBlock)
+    | _tag(ToolResultBlock),
+    Discriminator(
+        _block_kind,
+        custom_error_type="unknown_block",
+        custom_error_message=(
+            "each content block needs exactly one of the keys text, image, video, document, file, resource, toolUse, toolResult"
+        ),
+    ),
 ]
 Content = Annotated[
     Annotated[str, Tag("string")] | Annotated[list[ContentBlock], Tag("blocks")],
@@ -155,9 +162,7 @@ Content = Annotated[
 
 class ChatMessage(WireModel):
     role: Literal["user", "assistant", "system"] = Field(description="Who wrote the turn.")
-    content: Content = Field(
-        description="A string, or a list of content blocks (put media before the text that refers to it)."
-    )
+    content: Content = Field(description="A string, or a list of content blocks (put media before the text that refers to it).")
 
 
 MediaKind = Literal["image", "video", "document"]

@@ -12,7 +12,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_serializer
 
-from quant_mcp.catalog.base import V3, ApiResult, Confirmation, NoArguments, Operation, PathId, Route, Text, ToolArguments, Toolset
+from quant_mcp.catalog.base import (
+    V3,
+    ApiResult,
+    Confirmation,
+    NoArguments,
+    Operation,
+    PathId,
+    Route,
+    Text,
+    ToolArguments,
+    Toolset,
+)
 
 ToolName = Annotated[PathId, Field(description="The custom tool's name, as registered.")]
 
@@ -21,16 +32,18 @@ class CreateCustomToolArguments(ToolArguments):
     name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = Field(
         description="Tool name agents will call, e.g. 'lookup_order'. Registering an existing name updates that tool."
     )
-    description: Text = Field(
-        description="What the tool does and when to use it; models read this to decide to call it."
-    )
+    description: Text = Field(description="What the tool does and when to use it; models read this to decide to call it.")
     edge_function_code: Text = Field(
         description="JavaScript source of the edge function that runs the tool; the platform deploys it."
     )
-    input_schema: dict[str, Any] | str = Field(description="JSON Schema of the tool's input (an object, or the same as a JSON string).")
+    input_schema: dict[str, Any] | str = Field(
+        description="JSON Schema of the tool's input (an object, or the same as a JSON string)."
+    )
     is_async: bool | None = Field(None, description="Run asynchronously (poll with get_tool_execution). Default false.")
     timeout_seconds: int | None = Field(None, ge=5, le=300, description="Time limit per run, 5-300 s (default 30).")
-    output_schema: dict[str, Any] | str | None = Field(None, description="JSON Schema of the tool's output (object or JSON string).")
+    output_schema: dict[str, Any] | str | None = Field(
+        None, description="JSON Schema of the tool's output (object or JSON string)."
+    )
     output_schema_description: str | None = Field(None, description="Plain-language description of the output.")
     category: Annotated[str, StringConstraints(max_length=100)] | None = Field(None, description="Free-form grouping label.")
     response_mode: Literal["llm", "direct"] | None = Field(

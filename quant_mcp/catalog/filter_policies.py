@@ -10,15 +10,19 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from quant_mcp.catalog.base import V3, NoArguments, PathId, Route, Toolset, ToolArguments, WireModel, undocumented
+from quant_mcp.catalog.base import V3, NoArguments, PathId, Route, ToolArguments, Toolset, WireModel, undocumented
 
 PolicyId = Annotated[PathId, Field(description="Filter policy id, from list_filter_policies.")]
 
 
 class RuleMatch(WireModel):
     type: Literal["word", "regex"] = Field(description="word: any of `values`; regex: `pattern`.")
-    values: list[Annotated[str, StringConstraints(max_length=100)]] | None = Field(None, description="Words to match (type word).")
-    pattern: Annotated[str, StringConstraints(max_length=500)] | None = Field(None, description="Regular expression (type regex).")
+    values: list[Annotated[str, StringConstraints(max_length=100)]] | None = Field(
+        None, description="Words to match (type word)."
+    )
+    pattern: Annotated[str, StringConstraints(max_length=500)] | None = Field(
+        None, description="Regular expression (type regex)."
+    )
 
     @model_validator(mode="after")
     def _matches_type(self) -> RuleMatch:
@@ -43,7 +47,9 @@ class CreatePolicyArguments(ToolArguments):
     name: Annotated[str, StringConstraints(min_length=1, max_length=255)] = Field(description="Policy name.")
     rules: Rules = Field(description="1-100 rules.")
     description: Annotated[str, StringConstraints(max_length=1000)] | None = None
-    enabled: bool | None = Field(None, description="Whether the policy applies (enable_filter_policy / disable_filter_policy toggle it).")
+    enabled: bool | None = Field(
+        None, description="Whether the policy applies (enable_filter_policy / disable_filter_policy toggle it)."
+    )
 
 
 class UpdatePolicyArguments(ToolArguments):
@@ -100,8 +106,7 @@ OPERATIONS = [
         "Update filter policy",
         Route("PUT", POLICY),
         UpdatePolicyArguments,
-        "Change a filter policy's name, description, enabled state or rules; `rules`, when given, replaces the "
-        "whole rule set.",
+        "Change a filter policy's name, description, enabled state or rules; `rules`, when given, replaces the whole rule set.",
         "updateFilterPolicy",
         idempotent=True,
     ),

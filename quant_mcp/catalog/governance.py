@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from quant_mcp.catalog.base import V3, ApiResult, NoArguments, Operation, PathId, Route, Toolset, ToolArguments, WireModel
+from quant_mcp.catalog.base import V3, ApiResult, NoArguments, Operation, PathId, Route, ToolArguments, Toolset, WireModel
 
 ModelPolicy = Literal["unrestricted", "allowlist", "blocklist"]
 
@@ -54,7 +54,9 @@ class GovernanceConfig(ApiResult):
     model_list: list[str] | None = None
     mandatory_guardrail_preset: str | None = None
     mandatory_filter_policies: list[str] | None = None
-    spend_limits: dict[str, Any] | None = Field(None, description="Budgets in cents: organisation, per user, per interface, overrides.")
+    spend_limits: dict[str, Any] | None = Field(
+        None, description="Budgets in cents: organisation, per user, per interface, overrides."
+    )
     version: int | None = Field(None, description="Send it back with update_governance_config.")
 
 

@@ -17,7 +17,7 @@ from mcp.types import ImageContent
 from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from quant_mcp import attachments, flows
-from quant_mcp.catalog.base import LEGACY, V3, ApiResult, Operation, PathId, Route, Toolset, ToolArguments, WireModel
+from quant_mcp.catalog.base import LEGACY, V3, ApiResult, Operation, PathId, Route, ToolArguments, Toolset, WireModel
 from quant_mcp.catalog.content import Base64, ChatMessage, Content
 from quant_mcp.catalog.sessions import SESSION_URI, SessionId
 
@@ -87,7 +87,17 @@ class ChatInSessionArguments(GenerationOptions):
 
 
 LEGACY_CHAT_FIELDS = frozenset(
-    {"messages", "model_id", "system_prompt", "temperature", "max_tokens", "top_p", "stop_sequences", "response_format", "tool_config"}
+    {
+        "messages",
+        "model_id",
+        "system_prompt",
+        "temperature",
+        "max_tokens",
+        "top_p",
+        "stop_sequences",
+        "response_format",
+        "tool_config",
+    }
 )
 
 
@@ -137,7 +147,6 @@ def chat_summary(result: dict[str, Any]) -> str:
     if response.get("toolUse"):
         return "The model requests a tool call (see response.toolUse)."
     return str(response.get("content") or "")
-
 
 
 class ChatInSessionResult(ChatStreamResult):
@@ -273,10 +282,19 @@ class TextToImageParams(WireModel):
     negative_text: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = Field(
         None, description="What to keep out of the picture."
     )
-    style: Literal[
-        "3D_ANIMATED_FAMILY_FILM", "DESIGN_SKETCH", "FLAT_VECTOR_ILLUSTRATION", "GRAPHIC_NOVEL_ILLUSTRATION",
-        "MAXIMALISM", "MIDCENTURY_RETRO", "PHOTOREALISM", "SOFT_DIGITAL_PAINTING",
-    ] | None = None
+    style: (
+        Literal[
+            "3D_ANIMATED_FAMILY_FILM",
+            "DESIGN_SKETCH",
+            "FLAT_VECTOR_ILLUSTRATION",
+            "GRAPHIC_NOVEL_ILLUSTRATION",
+            "MAXIMALISM",
+            "MIDCENTURY_RETRO",
+            "PHOTOREALISM",
+            "SOFT_DIGITAL_PAINTING",
+        ]
+        | None
+    ) = None
     condition_image: Base64 | None = Field(None, description="Base64 image whose layout guides the result.")
     control_mode: Literal["CANNY_EDGE", "SEGMENTATION"] | None = None
     control_strength: float | None = Field(None, ge=0, le=1)
@@ -341,7 +359,12 @@ TASK_PARAMETERS = {
 
 class GenerateImageArguments(ToolArguments):
     task_type: Literal[
-        "TEXT_IMAGE", "COLOR_GUIDED_GENERATION", "IMAGE_VARIATION", "INPAINTING", "OUTPAINTING", "BACKGROUND_REMOVAL",
+        "TEXT_IMAGE",
+        "COLOR_GUIDED_GENERATION",
+        "IMAGE_VARIATION",
+        "INPAINTING",
+        "OUTPAINTING",
+        "BACKGROUND_REMOVAL",
         "VIRTUAL_TRY_ON",
     ] = Field("TEXT_IMAGE", description="The Nova Canvas task; fill the matching *Params object.")
     text_to_image_params: TextToImageParams | None = None
@@ -350,7 +373,9 @@ class GenerateImageArguments(ToolArguments):
     in_painting_params: InPaintingParams | None = None
     out_painting_params: OutPaintingParams | None = None
     background_removal_params: BackgroundRemovalParams | None = None
-    virtual_try_on_params: dict[str, Any] | None = Field(None, description="Parameters of VIRTUAL_TRY_ON, as Nova Canvas takes them.")
+    virtual_try_on_params: dict[str, Any] | None = Field(
+        None, description="Parameters of VIRTUAL_TRY_ON, as Nova Canvas takes them."
+    )
     image_generation_config: ImageGenerationConfig | None = None
     model_id: ModelId | None = Field(None, description="Image model (default amazon.nova-canvas-v1:0).")
     region: Literal["us-east-1", "ap-northeast-1", "eu-west-1"] | None = Field(
@@ -461,8 +486,7 @@ OPERATIONS = [
             "that history plus your `message` (streamed like chat_stream, using the session's model unless "
             "you give `modelId`), then appends your message and the answer, with the token usage, to the "
             "session. If the model call fails nothing is appended; if only the append fails you still get "
-            "the answer, with a `warning`. Attachments go to the model; the session keeps a note of them. "
-            + CONTENT_HELP
+            "the answer, with a `warning`. Attachments go to the model; the session keeps a note of them. " + CONTENT_HELP
         ),
         route=Route("POST", V3 + "/chat/stream"),
         legacy_route=Route("POST", LEGACY + "/chat/stream"),

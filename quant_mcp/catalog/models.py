@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from quant_mcp.catalog.base import LEGACY, QUERY, V3, ApiResult, Operation, Route, Toolset, ToolArguments
+from quant_mcp.catalog.base import LEGACY, QUERY, V3, ApiResult, Operation, Route, ToolArguments, Toolset
 from quant_mcp.catalog.inference import ModelId
 
 

@@ -11,7 +11,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from quant_mcp.catalog.base import QUERY, V3, ApiResult, Confirmation, Operation, PathId, Route, Text, Toolset, ToolArguments, WireModel, undocumented
+from quant_mcp.catalog.base import (
+    QUERY,
+    V3,
+    ApiResult,
+    Confirmation,
+    Operation,
+    PathId,
+    Route,
+    Text,
+    ToolArguments,
+    Toolset,
+    WireModel,
+    undocumented,
+)
 
 OrchestrationId = Annotated[PathId, Field(description="Orchestration id, from create_orchestration or list_orchestrations.")]
 Status = Literal["pending", "running", "paused", "completed", "failed", "cancelled"]
@@ -53,7 +66,9 @@ class CreateOrchestrationArguments(ToolArguments):
     stop_condition: StopCondition | None = None
     assigned_skills: list[str] | None = Field(None, description="Skill ids the processing agent may load.")
     context: dict[str, Any] | None = Field(None, description="Shared data every item's run can read.")
-    auto_start: bool | None = Field(None, description="Start at once (default true); false leaves it pending for start_orchestration.")
+    auto_start: bool | None = Field(
+        None, description="Start at once (default true); false leaves it pending for start_orchestration."
+    )
 
 
 class OrchestrationArguments(ToolArguments):
@@ -67,7 +82,9 @@ class ListBatchesArguments(ToolArguments):
 
 
 class OrchestrationList(ApiResult):
-    orchestrations: list[dict[str, Any]] = Field(description="Orchestrations as the API describes them (id, name, status, progress).")
+    orchestrations: list[dict[str, Any]] = Field(
+        description="Orchestrations as the API describes them (id, name, status, progress)."
+    )
     next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
 
 

@@ -12,9 +12,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from quant_mcp.catalog.base import LEGACY, QUERY, V3, ApiResult, Confirmation, Operation, PathId, Route, Toolset, ToolArguments, WireModel
+from quant_mcp.catalog.base import (
+    LEGACY,
+    QUERY,
+    V3,
+    ApiResult,
+    Confirmation,
+    Operation,
+    PathId,
+    Route,
+    ToolArguments,
+    Toolset,
+    WireModel,
+)
 from quant_mcp.catalog.uris import SESSION_URI
-
 
 SessionId = Annotated[PathId, Field(description="Session id, as returned by create_session or list_sessions.")]
 
@@ -67,7 +78,9 @@ class ListSessionsArguments(ToolArguments):
     session_group: Annotated[str | None, QUERY, Field(description="Only sessions in this group (exact match, v3 routes).")] = None
     model: Annotated[str | None, QUERY, Field(description="Only sessions using this model id.")] = None
     limit: Annotated[int | None, QUERY, Field(ge=1, le=100, description="Page size, 1-100 (default 50).")] = None
-    offset: Annotated[int | None, QUERY, Field(ge=0, le=1_000_000, description="Sessions to skip, for paging (default 0).")] = None
+    offset: Annotated[int | None, QUERY, Field(ge=0, le=1_000_000, description="Sessions to skip, for paging (default 0).")] = (
+        None
+    )
 
 
 class SessionArguments(ToolArguments):
@@ -219,15 +232,16 @@ OPERATIONS = [
         result=SessionUpdated,
         changes=SESSION_URI,
         operation_ids=("updateAISession",),
-        summary=lambda r: f"Session {r.get('sessionId')} now has {r.get('totalMessages')} message(s), {r.get('totalTokens')} token(s)",
+        summary=lambda r: (
+            f"Session {r.get('sessionId')} now has {r.get('totalMessages')} message(s), {r.get('totalTokens')} token(s)"
+        ),
     ),
     Operation(
         name="extend_session",
         toolset=Toolset.SESSIONS,
         title="Extend chat session",
         description=(
-            "Push back an active session's expiry by `additionalMinutes` (1-1440, default 60). Returns the "
-            "new `expiresAt`."
+            "Push back an active session's expiry by `additionalMinutes` (1-1440, default 60). Returns the new `expiresAt`."
         ),
         route=Route("PUT", V3 + "/sessions/{sessionId}/extend"),
         arguments=ExtendSessionArguments,

@@ -11,7 +11,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from quant_mcp.catalog.base import QUERY, V3, ApiResult, Confirmation, NoArguments, Operation, PathId, Route, Text, ToolArguments, Toolset, WireModel
+from quant_mcp.catalog.base import (
+    QUERY,
+    V3,
+    ApiResult,
+    Confirmation,
+    NoArguments,
+    Operation,
+    PathId,
+    Route,
+    Text,
+    ToolArguments,
+    Toolset,
+    WireModel,
+)
 
 SkillId = Annotated[PathId, Field(description="Skill id, from list_skills or create_skill.")]
 Namespace = Annotated[
@@ -32,7 +45,9 @@ class SkillOptions(ToolArguments):
 
     tags: list[str] | None = Field(None, description="Labels for finding the skill.")
     required_tools: list[str] | None = Field(None, description="Tools the skill needs the agent to have.")
-    disable_model_invocation: bool | None = Field(None, description="true: only loaded when asked for by name, never chosen by the model.")
+    disable_model_invocation: bool | None = Field(
+        None, description="true: only loaded when asked for by name, never chosen by the model."
+    )
     allowed_tools: list[str] | None = Field(None, description="Tools the skill may use while active.")
 
 

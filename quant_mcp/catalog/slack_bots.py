@@ -10,7 +10,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from quant_mcp.catalog.base import QUERY, V3, ApiResult, Confirmation, NoArguments, Operation, PathId, Route, Text, ToolArguments, Toolset
+from quant_mcp.catalog.base import (
+    QUERY,
+    V3,
+    ApiResult,
+    Confirmation,
+    NoArguments,
+    Operation,
+    PathId,
+    Route,
+    Text,
+    ToolArguments,
+    Toolset,
+)
 
 BotId = Annotated[PathId, Field(description="Slack bot id, from list_slack_bots.")]
 
@@ -28,7 +40,9 @@ class BotSettings(ToolArguments):
     filter_policies: list[PathId] | None = Field(None, description="Filter policy ids applied to messages.")
     long_context: bool | None = Field(None, description="Use the 1M-token context route.")
     session_ttl_days: int | None = Field(None, ge=1, le=90, description="Days a Slack thread's conversation is remembered, 1-90.")
-    allowed_channels: list[str] | None = Field(None, description="Slack channel ids it answers in (search_slack_channels finds them).")
+    allowed_channels: list[str] | None = Field(
+        None, description="Slack channel ids it answers in (search_slack_channels finds them)."
+    )
     allowed_users: list[str] | None = Field(None, description="Slack user ids allowed to use it (search_slack_users).")
     denied_users: list[str] | None = Field(None, description="Slack user ids refused.")
     allow_guests: bool | None = Field(None, description="Let Slack guest accounts use it.")

@@ -23,7 +23,9 @@ class ListTasksArguments(ToolArguments):
     assigned_agent_id: Annotated[str | None, QUERY, Field(description="Only tasks assigned to this agent.")] = None
     limit: Annotated[int | None, QUERY, Field(ge=1, le=100, description="Page size, 1-100 (default 50).")] = None
     depends_on: Annotated[
-        PathId | None, QUERY, Field(description="Only tasks that depend on this task id (answers `taskIds` unless includeDetails).")
+        PathId | None,
+        QUERY,
+        Field(description="Only tasks that depend on this task id (answers `taskIds` unless includeDetails)."),
     ] = None
     include_details: Annotated[bool | None, QUERY, Field(description="With dependsOn: return whole tasks, not only ids.")] = None
 
@@ -219,8 +221,7 @@ OPERATIONS = [
         toolset=Toolset.TASKS,
         title="Get task dependency graph",
         description=(
-            "Get the dependency graph of a task list: which tasks depend on which, the roots (ready to start) "
-            "and the leaves."
+            "Get the dependency graph of a task list: which tasks depend on which, the roots (ready to start) and the leaves."
         ),
         route=Route("GET", V3 + "/tasks/{taskListId}/dependency-graph"),
         arguments=DependencyGraphArguments,

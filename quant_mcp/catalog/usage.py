@@ -6,17 +6,19 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from quant_mcp.catalog.base import LEGACY, QUERY, V3, ApiResult, NoArguments, Operation, Route, Toolset, ToolArguments
+from quant_mcp.catalog.base import LEGACY, QUERY, V3, ApiResult, NoArguments, Operation, Route, ToolArguments, Toolset
 
 Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 
 
 class UsageArguments(ToolArguments):
-    month: Annotated[
-        Month | None, QUERY, Field(description="Month as YYYY-MM, e.g. '2026-11' (default: the current month).")
-    ] = None
+    month: Annotated[Month | None, QUERY, Field(description="Month as YYYY-MM, e.g. '2026-11' (default: the current month).")] = (
+        None
+    )
     group_by: Annotated[
-        Literal["model", "user", "token"] | None, QUERY, Field(description="Break the totals down by model (default), user or API token (v3 routes).")
+        Literal["model", "user", "token"] | None,
+        QUERY,
+        Field(description="Break the totals down by model (default), user or API token (v3 routes)."),
     ] = None
     include: Annotated[Literal["daily"] | None, QUERY, Field(description="daily: add a 30-day series (v3 routes).")] = None
     user_id: Annotated[str | None, QUERY, Field(description="Scope the daily series to one user (v3 routes).")] = None
@@ -66,7 +68,9 @@ class MyUsage(ApiResult):
 def _my_usage_summary(result: dict) -> str:
     spend = (result.get("monthly") or {}).get("spendCents")
     used = ((result.get("quota") or {}).get("monthlyLimit") or {}).get("usedPercent")
-    return f"You spent {spend} cents in {result.get('currentMonth')}" + (f" ({used:g}% of your monthly limit)" if isinstance(used, int | float) else "")
+    return f"You spent {spend} cents in {result.get('currentMonth')}" + (
+        f" ({used:g}% of your monthly limit)" if isinstance(used, int | float) else ""
+    )
 
 
 OPERATIONS = [

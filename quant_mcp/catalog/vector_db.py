@@ -21,14 +21,16 @@ from quant_mcp.catalog.base import (
     PathId,
     Route,
     Text,
-    Toolset,
     ToolArguments,
+    Toolset,
     WireModel,
     undocumented,
 )
 from quant_mcp.catalog.uris import COLLECTION_URI
 
-CollectionId = Annotated[PathId, Field(description="Collection id (a UUID), from list_vector_collections or create_vector_collection.")]
+CollectionId = Annotated[
+    PathId, Field(description="Collection id (a UUID), from list_vector_collections or create_vector_collection.")
+]
 DocumentKey = Annotated[str, StringConstraints(min_length=1, max_length=512)]
 
 
@@ -38,7 +40,9 @@ class CreateCollectionArguments(ToolArguments):
         description="Embedding model id that fixes the vector size, e.g. 'amazon.titan-embed-text-v2:0'."
     )
     description: str | None = Field(None, description="What the collection holds.")
-    dimensions: int | None = Field(None, ge=1, description="Vector size, when the model supports several (Titan v2: 1024 by default).")
+    dimensions: int | None = Field(
+        None, ge=1, description="Vector size, when the model supports several (Titan v2: 1024 by default)."
+    )
 
 
 class CollectionArguments(ToolArguments):
@@ -54,7 +58,9 @@ class ListDocumentsArguments(ToolArguments):
 
 class DocumentMetadata(WireModel):
     title: str | None = None
-    source_url: str | None = Field(None, alias="source_url", description="Where the text came from; returned with search results.")
+    source_url: str | None = Field(
+        None, alias="source_url", description="Where the text came from; returned with search results."
+    )
     section: str | None = None
     tags: list[str] | None = None
 
@@ -100,7 +106,9 @@ class QueryArguments(ToolArguments):
     query: Annotated[str, StringConstraints(min_length=3, max_length=1000)] | None = Field(
         None, description="Text to search for, 3-1000 characters (the server embeds it)."
     )
-    vector: list[float] | None = Field(None, min_length=1, description="A query embedding you computed; its size must match the collection's.")
+    vector: list[float] | None = Field(
+        None, min_length=1, description="A query embedding you computed; its size must match the collection's."
+    )
     list_by_metadata: bool | None = Field(None, description="true: skip similarity search and list documents matching `filter`.")
     filter: QueryFilter | None = Field(None, description="Metadata filter (required with listByMetadata).")
     limit: int | None = Field(None, ge=1, le=20, description="Most results, 1-20 (default 5).")
@@ -196,7 +204,10 @@ OPERATIONS = [
         read_only=True,
         idempotent=True,
         operation_ids=("listVectorCollections",),
-        summary=lambda r: f"{len(r['collections'])} collection(s)" + "".join(f"; {c.get('name')} ({c.get('collectionId')})" for c in r["collections"][:20]),
+        summary=lambda r: (
+            f"{len(r['collections'])} collection(s)"
+            + "".join(f"; {c.get('name')} ({c.get('collectionId')})" for c in r["collections"][:20])
+        ),
     ),
     Operation(
         name="create_vector_collection",

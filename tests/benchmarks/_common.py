@@ -117,7 +117,7 @@ class StdioServer:
     """
 
     def __init__(self, argv: Sequence[str], env: Mapping[str, str] | None = None, lifetime: float = 600.0) -> None:
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self._stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             list(argv),
             stdin=subprocess.PIPE,

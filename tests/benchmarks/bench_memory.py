@@ -89,8 +89,9 @@ def _naive_chat(base_url: str, path: Path) -> dict[str, float]:
             document = {"document": {"format": "pdf", "name": "report", "source": {"bytes": encoded}}}
             body = {"modelId": MODEL, "messages": [{"role": "user", "content": [document, {"text": "Summarise."}]}]}
             content = json.dumps(body).encode()
-            response = http.post(f"/api/v3/organizations/{ORGANISATION}/ai/chat", content=content,
-                                 headers={"Content-Type": "application/json"})
+            response = http.post(
+                f"/api/v3/organizations/{ORGANISATION}/ai/chat", content=content, headers={"Content-Type": "application/json"}
+            )
             return str(response.json()["response"]["content"])
 
         tracemalloc.start()
@@ -113,7 +114,12 @@ def child(mode: str, base_url: str, path: str) -> None:
 def _run_child(mode: str, base_url: str, path: Path) -> dict[str, float]:
     completed = subprocess.run(
         [PYTHON, "-m", "tests.benchmarks.bench_memory", "--child", mode, base_url, str(path)],
-        capture_output=True, text=True, cwd=ROOT, env=clean_env(), timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=clean_env(),
+        timeout=300,
+        check=False,
     )
     if completed.returncode != 0:
         raise RuntimeError(f"{mode} child failed: {completed.stderr[-2000:]}")

@@ -88,11 +88,7 @@ def _rows(way: str, mcp_ms: list[float], plain_ms: list[float], target: str) -> 
     for q in (50, 99):
         value, baseline = percentile(mcp_ms, q), percentile(plain_ms, q)
         note = f"{value - baseline:+.2f} ms added; {len(mcp_ms)} calls, alternating with plain httpx"
-        rows.append(
-            row(
-                "per-call overhead", f"get_session {way} p{q} (ms)", value, baseline, note + (target if q == 50 else "")
-            )
-        )
+        rows.append(row("per-call overhead", f"get_session {way} p{q} (ms)", value, baseline, note + (target if q == 50 else "")))
     return rows
 
 

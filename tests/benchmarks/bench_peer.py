@@ -123,9 +123,7 @@ def main(quick: bool = False) -> list[dict]:
             )
             for q in (50, 99)
         ),
-        row(
-            "peer", "peak RSS (MiB)", peak["quant-mcp"], peak["peer"], f"server process VmHWM after {calls + 10} calls"
-        ),
+        row("peer", "peak RSS (MiB)", peak["quant-mcp"], peak["peer"], f"server process VmHWM after {calls + 10} calls"),
     ]
 
 

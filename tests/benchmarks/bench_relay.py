@@ -115,7 +115,9 @@ async def _measure(base_url: str, streams: int) -> dict[str, list[float]]:
     results: dict[str, list[float]] = {"plain": [], "in-memory": [], "stdio": []}
     with httpx.Client(base_url=base_url) as control, StdioServer(quant_mcp_argv("serve"), quant_mcp_env(base_url)) as stdio:
         stdio.initialize()
-        control.post("/_simulator/faults", json={"mode": "slow_stream", "path": "/chat/stream$", "count": None, "delay": CHUNK_DELAY})
+        control.post(
+            "/_simulator/faults", json={"mode": "slow_stream", "path": "/chat/stream$", "count": None, "delay": CHUNK_DELAY}
+        )
         async with Client(build_server(settings)) as client, httpx.AsyncClient(base_url=base_url, headers=headers) as http:
             for round_ in range(streams + 1):  # the first round warms every path up and is not counted
                 control.delete("/_simulator/requests")

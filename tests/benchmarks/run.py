@@ -43,9 +43,7 @@ def run_module(name: str, quick: bool) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.run", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="fewer runs: a smoke test of the benchmarks, noisy figures"
-    )
+    parser.add_argument("--quick", action="store_true", help="fewer runs: a smoke test of the benchmarks, noisy figures")
     parser.add_argument("--only", action="append", choices=MODULES, help="run just this module (repeatable)")
     args = parser.parse_args(argv)
     ensure_test_extras()
@@ -56,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"running {name} ...", file=sys.stderr, flush=True)
         try:
             rows += run_module(name, args.quick)
-        except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others
+        except Exception as exc:
             failed += 1
             traceback.print_exc()
             rows.append({"benchmark": name, "metric": "-", "note": f"FAILED: {type(exc).__name__}: {exc}"[:200]})

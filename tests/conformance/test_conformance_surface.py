@@ -29,7 +29,5 @@ async def test_declares_what_the_conformance_run_exercises(simulator, era: str) 
 async def test_completion_of_an_unknown_prompt_argument_is_an_empty_list(simulator, era: str) -> None:
     """The suite's completion-complete scenario asks about a prompt of its reference server."""
     async with Client(build_server(make_settings(simulator)), mode=era) as client:
-        result = await client.complete(
-            PromptReference(name="test_prompt_with_arguments"), {"name": "arg1", "value": "test"}
-        )
+        result = await client.complete(PromptReference(name="test_prompt_with_arguments"), {"name": "arg1", "value": "test"})
     assert result.completion.values == []

@@ -26,9 +26,32 @@ REFUSED = [
     ("chat", {"modelId": MODEL}, "messages"),
     ("chat", {"modelId": MODEL, "messages": [{"role": "robot", "content": "hi"}]}, "role"),
     ("chat", {"modelId": MODEL, "messages": USER, "temperature": 3}, "temperature"),
-    ("chat", {"modelId": MODEL, "messages": [{"role": "user", "content": [{"image": {"format": "png", "source": {"bytes": "not base64!"}}}]}]}, "base64"),
-    ("chat", {"modelId": MODEL, "messages": [{"role": "user", "content": [{"image": {"format": "tiff", "source": {"bytes": "AAAA"}}}]}]}, "format"),
-    ("chat", {"modelId": MODEL, "messages": [{"role": "user", "content": [{"document": {"format": "pdf", "name": "a.pdf", "source": {"bytes": BIG}}}]}]}, "25 MB"),
+    (
+        "chat",
+        {
+            "modelId": MODEL,
+            "messages": [{"role": "user", "content": [{"image": {"format": "png", "source": {"bytes": "not base64!"}}}]}],
+        },
+        "base64",
+    ),
+    (
+        "chat",
+        {
+            "modelId": MODEL,
+            "messages": [{"role": "user", "content": [{"image": {"format": "tiff", "source": {"bytes": "AAAA"}}}]}],
+        },
+        "format",
+    ),
+    (
+        "chat",
+        {
+            "modelId": MODEL,
+            "messages": [
+                {"role": "user", "content": [{"document": {"format": "pdf", "name": "a.pdf", "source": {"bytes": BIG}}}]}
+            ],
+        },
+        "25 MB",
+    ),
     ("get_usage_stats", {"month": "2026-13"}, "month"),
     ("get_usage_stats", {"month": "November"}, "month"),
     ("list_models", {"feature": "telepathy"}, "feature"),
@@ -62,9 +85,7 @@ async def test_unknown_ids_and_models_report_the_upstream_status(mcp_client):
     assert model.is_error and "MODEL_NOT_FOUND" in text_of(model)
 
 
-@pytest.mark.parametrize(
-    ("status", "meaning"), [(500, "failed internally"), (502, "gateway"), (503, "temporarily unavailable")]
-)
+@pytest.mark.parametrize(("status", "meaning"), [(500, "failed internally"), (502, "gateway"), (503, "temporarily unavailable")])
 async def test_upstream_errors_become_tool_errors_and_the_server_keeps_serving(mcp_client, simulator, status, meaning):
     simulator.state.add_fault(Fault(mode="status", status=status, path="/models", count=10))
     failed = await mcp_client.call_tool("list_models", {})

@@ -29,7 +29,10 @@ def test_tools_table_lists_every_seed_tool_with_toolset_route_and_annotations():
     rows = {line.split()[0]: line for line in result.stdout.splitlines()[1:] if line.strip()}
     for tool in SEED_TOOLS:
         assert tool in rows, tool
-    assert "sessions" in rows["get_session"] and "GET /api/v3/organizations/{organisation}/ai/sessions/{sessionId}" in rows["get_session"]
+    assert (
+        "sessions" in rows["get_session"]
+        and "GET /api/v3/organizations/{organisation}/ai/sessions/{sessionId}" in rows["get_session"]
+    )
     assert "read-only" in rows["list_models"] and "destructive" in rows["delete_session"]
     legacy = run("tools", "--api-routes", "legacy")
     assert "GET /organisations/{organisation}/ai/models" in legacy.stdout

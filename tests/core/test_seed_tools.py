@@ -57,9 +57,7 @@ async def test_all_seed_tools_end_to_end(simulator, era, routes):
         assert session_id in {s["id"] for s in listed["sessions"]}
         assert listed["count"] == len(listed["sessions"])
 
-        answer = ok(
-            await client.call_tool("chat", {"modelId": MODEL, "messages": [{"role": "user", "content": "Hello there"}]})
-        )
+        answer = ok(await client.call_tool("chat", {"modelId": MODEL, "messages": [{"role": "user", "content": "Hello there"}]}))
         reply = answer["response"]["content"]
         assert reply and answer["response"]["role"] == "assistant"
 

@@ -81,5 +81,9 @@ async def test_session_changes_are_announced_to_2025_clients(simulator):
         await anyio.sleep(0.05)
     methods = [getattr(getattr(m, "root", m), "method", None) for m in received]
     assert "notifications/resources/list_changed" in methods
-    updated = [getattr(m, "root", m) for m in received if getattr(getattr(m, "root", m), "method", "") == "notifications/resources/updated"]
+    updated = [
+        getattr(m, "root", m)
+        for m in received
+        if getattr(getattr(m, "root", m), "method", "") == "notifications/resources/updated"
+    ]
     assert any(str(n.params.uri) == f"quant://sessions/{session_id}" for n in updated)

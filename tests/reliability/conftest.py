@@ -51,7 +51,9 @@ def accepted_example(tool: str) -> dict[str, Any]:
             return False
         return True
 
-    search = settings(database=None, derandomize=True, max_examples=5000, phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    search = settings(
+        database=None, derandomize=True, max_examples=5000, phases=[Phase.generate], suppress_health_check=list(HealthCheck)
+    )
     return find(valid_arguments(input_schema(model)), accepted, settings=search)
 
 

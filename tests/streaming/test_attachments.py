@@ -257,7 +257,11 @@ async def test_an_attachment_just_under_the_limit_streams_through(simulator, cli
 
 @pytest.mark.parametrize(
     ("model", "sample", "takes"),
-    [(TEXT_ONLY_MODEL, "png", "takes text only"), (CLAUDE, "pdf", "takes text and image only"), (CLAUDE, "mp4", "takes text and image only")],
+    [
+        (TEXT_ONLY_MODEL, "png", "takes text only"),
+        (CLAUDE, "pdf", "takes text and image only"),
+        (CLAUDE, "mp4", "takes text and image only"),
+    ],
 )
 async def test_media_a_model_cannot_take_is_refused_before_any_request(simulator, client_for, allowed, model, sample, takes):
     kind, fmt, data = SAMPLES[sample]

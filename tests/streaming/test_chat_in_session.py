@@ -64,14 +64,18 @@ async def test_model_id_overrides_the_sessions_model(simulator, client_for):
     client = await client_for()
     session_id = await new_session(client)
 
-    result = await client.call_tool("chat_in_session", {"sessionId": session_id, "message": "Hi", "modelId": CLAUDE, "temperature": 0.2})
+    result = await client.call_tool(
+        "chat_in_session", {"sessionId": session_id, "message": "Hi", "modelId": CLAUDE, "temperature": 0.2}
+    )
 
     assert not result.is_error, text_of(result)
     sent = api_requests(simulator, "/chat/stream")[-1].body
     assert sent["modelId"] == CLAUDE and sent["temperature"] == 0.2
 
 
-@pytest.mark.parametrize("fault", [Fault(mode="status", status=500, path="/chat/stream$"), Fault(mode="truncated_sse", path="/chat/stream$")])
+@pytest.mark.parametrize(
+    "fault", [Fault(mode="status", status=500, path="/chat/stream$"), Fault(mode="truncated_sse", path="/chat/stream$")]
+)
 async def test_when_inference_fails_the_session_is_left_unchanged(simulator, client_for, fault):
     client = await client_for()
     session_id = await new_session(client)

@@ -56,9 +56,10 @@ async def test_over_http_only_quant_allowed_dirs_count_not_the_clients_roots(sim
     async def list_roots(context) -> types.ListRootsResult:
         return types.ListRootsResult(roots=[types.Root(uri=rooted.as_uri())])
 
-    async with http_service(simulator, allowed_dirs=[str(allowed)]) as url, http_client(
-        url, "legacy", list_roots_callback=list_roots
-    ) as client:
+    async with (
+        http_service(simulator, allowed_dirs=[str(allowed)]) as url,
+        http_client(url, "legacy", list_roots_callback=list_roots) as client,
+    ):
         refused = await client.call_tool("chat", chat_arguments([{"file": {"path": str(rooted / "photo.png")}}]))
         accepted = await client.call_tool("chat", chat_arguments([{"file": {"path": str(allowed / "photo.png")}}]))
 

@@ -120,7 +120,12 @@ async def test_an_execution_identifier_cannot_escape_its_path_segment(simulator,
 
 async def test_a_durable_execution_waits_for_client_tools_and_resumes_with_their_results(simulator, client_for):
     client = await client_for()
-    tool = {"toolSpec": {"name": "get_weather", "inputSchema": {"json": {"type": "object", "properties": {"city": {"type": "string"}}}}}}
+    tool = {
+        "toolSpec": {
+            "name": "get_weather",
+            "inputSchema": {"json": {"type": "object", "properties": {"city": {"type": "string"}}}},
+        }
+    }
     started = await client.call_tool("start_chat_execution", chat_arguments("Weather in Sydney?", toolConfig={"tools": [tool]}))
     request_id = started.structured_content["requestId"]
 

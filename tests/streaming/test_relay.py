@@ -101,7 +101,12 @@ async def test_a_broken_stream_is_a_clear_error_that_keeps_the_text_received(sim
 
 async def test_a_tool_request_ends_the_stream_with_the_tool_use(simulator, client_for):
     client = await client_for()
-    tool = {"toolSpec": {"name": "get_weather", "inputSchema": {"json": {"type": "object", "properties": {"city": {"type": "string"}}}}}}
+    tool = {
+        "toolSpec": {
+            "name": "get_weather",
+            "inputSchema": {"json": {"type": "object", "properties": {"city": {"type": "string"}}}},
+        }
+    }
 
     result = await client.call_tool("chat_stream", chat_arguments("Weather in Sydney?", toolConfig={"tools": [tool]}))
 

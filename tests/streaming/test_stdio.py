@@ -37,7 +37,8 @@ async def test_a_stdio_server_relays_deltas_live_and_reads_only_allowed_files(si
 
     async with Client(params, mode=era) as client:
         streamed = await client.call_tool(
-            "chat_stream", chat_arguments([{"file": {"path": str(allowed / "photo.png")}}, {"text": LONG_PROMPT}]),
+            "chat_stream",
+            chat_arguments([{"file": {"path": str(allowed / "photo.png")}}, {"text": LONG_PROMPT}]),
             progress_callback=on_progress,
         )
         refused = await client.call_tool("chat", chat_arguments([{"file": {"path": str(tmp_path / "private.png")}}]))

@@ -177,7 +177,11 @@ def test_get_tools_take_only_path_and_query_arguments():
     for op in OPERATIONS:
         for route in filter(None, (op.route, op.legacy_route)):
             if route.method == "GET":
-                body = [wire for wire, info in _fields(op.arguments).items() if QUERY not in info.metadata and "{" + wire + "}" not in route.path]
+                body = [
+                    wire
+                    for wire, info in _fields(op.arguments).items()
+                    if QUERY not in info.metadata and "{" + wire + "}" not in route.path
+                ]
                 assert not body, f"{op.name}: {body} would be dropped from a GET"
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from quant_mcp.catalog import OPERATIONS, OPERATIONS_BY_NAME
+from quant_mcp.catalog import OPERATIONS_BY_NAME
 from quant_mcp.server import build_server
 from quant_mcp.simulator.routes import api_routes
 from tests.conftest import make_settings, text_of
@@ -31,7 +31,12 @@ EMBEDDING_MODEL = "amazon.titan-embed-text-v2:0"
 PROJECT = "site-1"
 GLOBAL_AGENT = "research-assistant"  # a global agent (slug id) the simulator provides
 HELLO = [{"role": "user", "content": "Hello there"}]
-LOOKUP_ORDER = {"toolSpec": {"name": "lookup_order", "inputSchema": {"json": {"type": "object", "properties": {"orderId": {"type": "string"}}}}}}
+LOOKUP_ORDER = {
+    "toolSpec": {
+        "name": "lookup_order",
+        "inputSchema": {"json": {"type": "object", "properties": {"orderId": {"type": "string"}}}},
+    }
+}
 
 Ids = dict[str, Any]
 
@@ -93,7 +98,10 @@ SCENARIOS: dict[str, list[Step]] = {
         ),
         Step(
             "submit_tool_callback",
-            lambda ids: {"callbackId": ids["callback"], "toolResults": [{"toolUseId": ids["tool use"], "result": {"status": "shipped"}}]},
+            lambda ids: {
+                "callbackId": ids["callback"],
+                "toolResults": [{"toolUseId": ids["tool use"], "result": {"status": "shipped"}}],
+            },
         ),
     ],
     "models, usage, config": [
@@ -107,7 +115,13 @@ SCENARIOS: dict[str, list[Step]] = {
     "agents": [
         Step(
             "create_agent",
-            {"name": "Helper", "description": "Answers questions", "systemPrompt": "Be brief.", "modelId": MODEL, "temperature": 0.3},
+            {
+                "name": "Helper",
+                "description": "Answers questions",
+                "systemPrompt": "Be brief.",
+                "modelId": MODEL,
+                "temperature": 0.3,
+            },
             keep("agent", "agentId"),
         ),
         Step("list_agents", {}),
@@ -118,7 +132,10 @@ SCENARIOS: dict[str, list[Step]] = {
     ],
     "agent overlays": [
         Step("get_agent_overlay", {"agentId": GLOBAL_AGENT}),
-        Step("set_agent_overlay", {"agentId": GLOBAL_AGENT, "systemPromptAppend": "Answer in English.", "additionalTools": ["calculate"]}),
+        Step(
+            "set_agent_overlay",
+            {"agentId": GLOBAL_AGENT, "systemPromptAppend": "Answer in English.", "additionalTools": ["calculate"]},
+        ),
         Step("delete_agent_overlay", {"agentId": GLOBAL_AGENT}),
     ],
     "built-in tools": [
@@ -130,7 +147,14 @@ SCENARIOS: dict[str, list[Step]] = {
                 "messages": [{"role": "user", "content": "Weather in Sydney?"}],
                 "modelId": MODEL,
                 "toolConfig": {
-                    "tools": [{"toolSpec": {"name": "get_weather", "inputSchema": {"json": {"type": "object", "properties": {"location": {"type": "string"}}}}}}],
+                    "tools": [
+                        {
+                            "toolSpec": {
+                                "name": "get_weather",
+                                "inputSchema": {"json": {"type": "object", "properties": {"location": {"type": "string"}}}},
+                            }
+                        }
+                    ],
                     "autoExecute": True,
                     "allowedTools": ["get_weather"],
                 },
@@ -158,7 +182,11 @@ SCENARIOS: dict[str, list[Step]] = {
         Step("delete_custom_tool", {"toolName": "lookup_order"}),
     ],
     "vector collections": [
-        Step("create_vector_collection", {"name": "handbook", "embeddingModel": EMBEDDING_MODEL}, keep("collection", "collectionId")),
+        Step(
+            "create_vector_collection",
+            {"name": "handbook", "embeddingModel": EMBEDDING_MODEL},
+            keep("collection", "collectionId"),
+        ),
         Step("list_vector_collections", {}),
         Step("get_vector_collection", lambda ids: {"collectionId": ids["collection"]}),
         Step(
@@ -166,24 +194,38 @@ SCENARIOS: dict[str, list[Step]] = {
             lambda ids: {
                 "collectionId": ids["collection"],
                 "documents": [
-                    {"content": "Leave requests go to your manager.", "key": "leave", "metadata": {"title": "Leave", "source_url": "https://example.com/leave"}},
+                    {
+                        "content": "Leave requests go to your manager.",
+                        "key": "leave",
+                        "metadata": {"title": "Leave", "source_url": "https://example.com/leave"},
+                    },
                     {"content": "Expenses are paid monthly.", "key": "expenses"},
                 ],
             },
         ),
-        Step("query_vector_collection", lambda ids: {"collectionId": ids["collection"], "query": "who approves leave", "limit": 3}),
+        Step(
+            "query_vector_collection", lambda ids: {"collectionId": ids["collection"], "query": "who approves leave", "limit": 3}
+        ),
         Step("delete_vector_collection", lambda ids: {"collectionId": ids["collection"]}),
     ],
     "vector documents": [
         Step("create_vector_collection", {"name": "docs", "embeddingModel": EMBEDDING_MODEL}, keep("collection", "collectionId")),
-        Step("upload_vector_documents", lambda ids: {"collectionId": ids["collection"], "documents": [{"content": "Some text.", "key": "k1"}]}),
+        Step(
+            "upload_vector_documents",
+            lambda ids: {"collectionId": ids["collection"], "documents": [{"content": "Some text.", "key": "k1"}]},
+        ),
         Step("list_vector_documents", lambda ids: {"collectionId": ids["collection"], "limit": 10}),
         Step("delete_vector_documents", lambda ids: {"collectionId": ids["collection"], "keys": ["k1"]}),
     ],
     "files": [
         Step(
             "upload_file",
-            {"contentType": "text/plain", "filename": "notes.txt", "content": base64.b64encode(b"hello").decode(), "metadata": {"tag": "t"}},
+            {
+                "contentType": "text/plain",
+                "filename": "notes.txt",
+                "content": base64.b64encode(b"hello").decode(),
+                "metadata": {"tag": "t"},
+            },
             keep("file", "fileId"),
         ),
         Step("list_files", {"limit": 10}),
@@ -191,7 +233,11 @@ SCENARIOS: dict[str, list[Step]] = {
         Step("delete_file", lambda ids: {"fileId": ids["file"]}),
     ],
     "orchestrations": [
-        Step("create_agent", {"name": "Summariser", "description": "Summarises", "systemPrompt": "Summarise.", "modelId": MODEL}, keep("agent", "agentId")),
+        Step(
+            "create_agent",
+            {"name": "Summariser", "description": "Summarises", "systemPrompt": "Summarise.", "modelId": MODEL},
+            keep("agent", "agentId"),
+        ),
         Step(
             "create_orchestration",
             lambda ids: {
@@ -212,20 +258,35 @@ SCENARIOS: dict[str, list[Step]] = {
         Step("delete_orchestration", lambda ids: {"orchestrationId": ids["orchestration"]}),
     ],
     "skills": [
-        Step("create_skill", {"name": "tone", "content": "Write plainly.", "triggerCondition": "When writing"}, keep("skill", "skillId")),
+        Step(
+            "create_skill",
+            {"name": "tone", "content": "Write plainly.", "triggerCondition": "When writing"},
+            keep("skill", "skillId"),
+        ),
         Step("list_skills", {}),
         Step("get_skill", lambda ids: {"skillId": ids["skill"]}),
         Step("update_skill", lambda ids: {"skillId": ids["skill"], "tags": ["writing"]}),
-        Step("import_skill", {"source": {"type": "github", "repo": "acme/skills", "path": "skills/review"}}, keep("imported", "skillId")),
+        Step(
+            "import_skill",
+            {"source": {"type": "github", "repo": "acme/skills", "path": "skills/review"}},
+            keep("imported", "skillId"),
+        ),
         Step("sync_skill", lambda ids: {"skillId": ids["imported"]}),
-        Step("import_skill_collection", {"namespace": "acme-skills", "source": {"type": "github", "repo": "acme/skills", "path": "skills"}}),
+        Step(
+            "import_skill_collection",
+            {"namespace": "acme-skills", "source": {"type": "github", "repo": "acme/skills", "path": "skills"}},
+        ),
         Step("list_skill_collections", {}),
         Step("sync_skill_collection", {"namespace": "acme-skills"}),
         Step("delete_skill_collection", {"namespace": "acme-skills"}),
         Step("delete_skill", lambda ids: {"skillId": ids["skill"]}),
     ],
     "slack bots": [
-        Step("create_slack_bot", {"name": "helpdesk", "setupType": "quant", "systemPrompt": "Help.", "modelId": MODEL}, keep("bot", "botId")),
+        Step(
+            "create_slack_bot",
+            {"name": "helpdesk", "setupType": "quant", "systemPrompt": "Help.", "modelId": MODEL},
+            keep("bot", "botId"),
+        ),
         Step("list_slack_bots", {}),
         Step("get_slack_bot", lambda ids: {"botId": ids["bot"]}),
         Step("update_slack_bot", lambda ids: {"botId": ids["bot"], "status": "inactive"}),
@@ -235,7 +296,11 @@ SCENARIOS: dict[str, list[Step]] = {
     ],
     "tasks": [
         Step("create_task", {"title": "Draft", "taskListId": "launch"}, keep("first", "taskId")),
-        Step("create_task", lambda ids: {"title": "Review", "taskListId": "launch", "dependsOn": [ids["first"]]}, keep("second", "taskId")),
+        Step(
+            "create_task",
+            lambda ids: {"title": "Review", "taskListId": "launch", "dependsOn": [ids["first"]]},
+            keep("second", "taskId"),
+        ),
         Step("list_tasks", {"taskListId": "launch"}),
         Step("get_task", lambda ids: {"taskId": ids["second"]}),
         Step("update_task", lambda ids: {"taskId": ids["first"], "status": "in_progress", "progress": 0.5}),
@@ -250,7 +315,10 @@ SCENARIOS: dict[str, list[Step]] = {
     "filter policies": [
         Step(
             "create_filter_policy",
-            {"name": "no secrets", "rules": [{"match": {"type": "word", "values": ["password"]}, "action": "REDACT", "applyTo": "both"}]},
+            {
+                "name": "no secrets",
+                "rules": [{"match": {"type": "word", "values": ["password"]}, "action": "REDACT", "applyTo": "both"}],
+            },
             keep("policy", "policyId", "id"),
         ),
         Step("list_filter_policies", {}),
@@ -267,7 +335,10 @@ SCENARIOS: dict[str, list[Step]] = {
         Step("get_ai_search_settings", {"project": PROJECT}),
         Step(
             "ingest_ai_search_pages",
-            {"project": PROJECT, "pages": [{"url": "https://example.com/a", "title": "A", "content": "Opening hours are 9 to 5."}]},
+            {
+                "project": PROJECT,
+                "pages": [{"url": "https://example.com/a", "title": "A", "content": "Opening hours are 9 to 5."}],
+            },
         ),
         Step("list_ai_search_pages", {"project": PROJECT, "limit": 10}),
         Step("search_ai_search_index", {"project": PROJECT, "query": "opening hours"}),
@@ -324,4 +395,3 @@ async def test_every_tool_answers_valid_arguments(simulator, name):
                 ids |= step.keep(result.structured_content)
     for request in simulator.state.requests:
         validate_request(request.method, request.path, query=request.query, body=request.body)
-

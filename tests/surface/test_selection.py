@@ -39,8 +39,14 @@ async def test_the_default_toolsets_are_the_seeds_and_stay_small(simulator, era)
         ({"toolsets": ["default", "agents"]}, names_in(*DEFAULT_TOOLSETS, "agents")),
         ({"toolsets": ["vector_db", "files"]}, names_in("vector_db", "files")),
         ({"toolsets": ["all"]}, {op.name for op in OPERATIONS}),
-        ({"toolsets": ["models"], "tools": ["list_agents", "query_vector_collection"]}, names_in("models") | {"list_agents", "query_vector_collection"}),
-        ({"toolsets": ["default"], "exclude_tools": ["chat_stream", "delete_session"]}, names_in(*DEFAULT_TOOLSETS) - {"chat_stream", "delete_session"}),
+        (
+            {"toolsets": ["models"], "tools": ["list_agents", "query_vector_collection"]},
+            names_in("models") | {"list_agents", "query_vector_collection"},
+        ),
+        (
+            {"toolsets": ["default"], "exclude_tools": ["chat_stream", "delete_session"]},
+            names_in(*DEFAULT_TOOLSETS) - {"chat_stream", "delete_session"},
+        ),
     ],
     ids=["default+agents", "two-toolsets", "all", "single-tools", "excluded"],
 )
@@ -80,7 +86,10 @@ def test_unknown_names_stop_startup_listing_the_valid_ones(setting, value, liste
 def test_the_cli_reports_an_unknown_toolset_without_a_traceback():
     done = subprocess.run(
         [sys.executable, "-m", "quant_mcp", "tools", "--toolsets", "default,agentz"],
-        capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
     )
     assert done.returncode != 0
     assert "Unknown toolset(s) agentz" in done.stderr and "slack_bots" in done.stderr
@@ -92,7 +101,9 @@ async def test_read_only_header_hides_writing_tools_for_that_client_only(simulat
         async with connect(url, mode=era, headers=client_headers() | {READ_ONLY_HEADER: "true"}) as reader:
             tools = await listed(reader)
             assert set(tools) == {op.name for op in OPERATIONS if op.read_only}
-            created = await reader.call_tool("create_vector_collection", {"name": "docs", "embeddingModel": "amazon.titan-embed-text-v2:0"})
+            created = await reader.call_tool(
+                "create_vector_collection", {"name": "docs", "embeddingModel": "amazon.titan-embed-text-v2:0"}
+            )
             assert created.is_error and READ_ONLY_HEADER in text_of(created)
             assert not (await reader.call_tool("list_vector_collections", {})).is_error
         async with connect(url, mode=era) as writer:
@@ -111,7 +122,9 @@ def test_a_server_imports_only_the_catalog_modules_of_its_toolsets():
     )
 
     def imported(toolsets: str, mode: str = "static") -> set[str]:
-        done = subprocess.run([sys.executable, "-c", script, toolsets, mode], capture_output=True, text=True, timeout=60, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", script, toolsets, mode], capture_output=True, text=True, timeout=60, check=True
+        )
         return set(done.stdout.split())
 
     shared = {"base", "content", "uris"}

@@ -57,7 +57,9 @@ async def test_tool_interfaces_match_their_snapshots():
             continue
         saved = path.read_text(encoding="utf-8")
         if saved != text:
-            diff = difflib.unified_diff(saved.splitlines(), text.splitlines(), f"toolsnaps/{name}.json", f"{name} now", lineterm="")
+            diff = difflib.unified_diff(
+                saved.splitlines(), text.splitlines(), f"toolsnaps/{name}.json", f"{name} now", lineterm=""
+            )
             changed.append("\n".join(diff))
     assert not changed, (
         "Tool interfaces changed. If intended, run UPDATE_TOOLSNAPS=1 pytest tests/surface/test_toolsnaps.py "

@@ -11,7 +11,6 @@ URLs use the reserved `.invalid` domain: they identify the file but are never fe
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import mimetypes
 import uuid
