@@ -161,7 +161,7 @@ async def chat_in_session(inv: Invocation) -> dict[str, Any]:
     args = inv.arguments
     session_id: str = args.session_id  # type: ignore[attr-defined]
     scope = {"sessionId": session_id, "organisation": inv.organisation}
-    session = await _call(OPERATIONS_BY_NAME["get_session"], scope, inv.ctx)
+    session = await tools.call_operation(OPERATIONS_BY_NAME["get_session"], scope, inv.ctx)
     model_id = args.model_id or session.get("model")  # type: ignore[attr-defined]
     if not model_id:
         raise ToolError(f"Session {session_id} names no model; pass `modelId`.")
@@ -196,7 +196,7 @@ async def chat_in_session(inv: Invocation) -> dict[str, Any]:
         update["tokensUsed"] = tokens
     answer["sessionId"] = session_id
     try:
-        updated = await _call(OPERATIONS_BY_NAME["update_session"], update, inv.ctx)
+        updated = await tools.call_operation(OPERATIONS_BY_NAME["update_session"], update, inv.ctx)
     except (QuantAPIError, ToolError) as exc:
         answer["appended"] = False
         answer["warning"] = (
@@ -208,13 +208,6 @@ async def chat_in_session(inv: Invocation) -> dict[str, Any]:
         answer["totalMessages"] = updated.get("totalMessages")
         answer["totalTokens"] = updated.get("totalTokens")
     return answer
-
-
-async def _call(op: Any, arguments: dict[str, Any], ctx: Context) -> dict[str, Any]:
-    """Run another catalog operation from inside a flow, with this call's credentials."""
-    from quant_mcp import tools
-
-    return tools.check_result(op, await tools.send(tools.resolve(op, op.arguments.model_validate(arguments), ctx)))
 
 
 def _as_text(content: Any) -> str:

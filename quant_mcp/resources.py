@@ -44,7 +44,7 @@ from quant_mcp.catalog.uris import (
     USAGE_URI,
 )
 from quant_mcp.client import QuantAPIError
-from quant_mcp.tools import check_result, resolve, send
+from quant_mcp.tools import call_operation
 
 log = logging.getLogger("quant_mcp.resources")
 
@@ -74,8 +74,7 @@ async def read_operation(name: str, arguments: Mapping[str, Any], ctx: Context) 
     """Run a read-only catalog operation for a resource or completion; failures become ResourceErrors."""
     op = catalog.OPERATIONS_BY_NAME[name]
     try:
-        args = op.arguments.model_validate(arguments)
-        return check_result(op, await send(resolve(op, args, ctx)))
+        return await call_operation(op, arguments, ctx)
     except ValidationError as exc:
         raise ResourceNotFoundError(f"Invalid {name} arguments: {exc.errors()[0]['msg']}") from None
     except QuantAPIError as exc:

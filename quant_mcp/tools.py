@@ -180,6 +180,12 @@ async def send(invocation: Invocation) -> Mapping[str, Any]:
     return data
 
 
+async def call_operation(op: Operation, arguments: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+    """Run a catalog operation from inside the server (flows, resources, completions, prompts),
+    with the current request's credentials; its arguments are validated like an agent's."""
+    return check_result(op, await send(resolve(op, op.arguments.model_validate(arguments), ctx)))
+
+
 def check_result(op: Operation, data: Any) -> dict[str, Any]:
     """Validate an upstream answer against the result model; a mismatch is a clear tool error."""
     try:
