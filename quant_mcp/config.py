@@ -50,7 +50,10 @@ class Settings(BaseSettings):
     connect_timeout: float = Field(10.0, gt=0, description="Seconds to wait for a connection.")
     stream_timeout: float = Field(300.0, gt=0, description="Seconds a streamed answer or image generation may take in all.")
     max_retries: int = Field(
-        2, ge=0, le=10, description="Retries of calls that are safe to repeat (reads, deletes, idempotent updates) after 429/5xx or a broken connection."
+        2,
+        ge=0,
+        le=10,
+        description="Retries of calls that are safe to repeat (reads, deletes, idempotent updates) after 429/5xx or a broken connection.",
     )
     retry_max_wait: float = Field(
         10.0, ge=0, description="Longest Retry-After (seconds) honoured before giving up with an error."
