@@ -20,11 +20,17 @@ def server_params(*args: str, **env: str) -> StdioServerParameters:
     return StdioServerParameters(command=sys.executable, args=["-m", "quant_mcp", "serve", *args], env=env)
 
 
-async def test_serve_simulate_runs_every_seed_tool_and_both_resources(era):
-    """`quant-mcp serve --simulate` works with no credentials at all."""
-    async with Client(server_params("--simulate"), mode=era) as client:
+@pytest.mark.parametrize("routes", ["v3", "legacy"])
+async def test_serve_simulate_runs_every_seed_tool_and_both_resources(era, routes):
+    """`quant-mcp serve --simulate` works with no credentials at all, on either route family."""
+    async with Client(server_params("--simulate", "--api-routes", routes), mode=era) as client:
         assert SEED_TOOLS <= {tool.name for tool in (await client.list_tools()).tools}
-        created = await client.call_tool("create_session", {"userId": "stdio-user"})
+        create = {"userId": "stdio-user"} if routes == "v3" else {"model": MODEL}
+        created = await client.call_tool("create_session", create)
+        assert not created.is_error, text_of(created)
+        # The answer shows which family served it: v3 reports the expiry, legacy echoes the model.
+        assert ("expiresAt" in created.structured_content) == (routes == "v3")
+        assert (created.structured_content.get("model") == MODEL) == (routes == "legacy")
         session_id = created.structured_content["sessionId"]
         for tool, arguments in [
             ("list_models", {}),
