@@ -41,8 +41,7 @@ def render(op: Operation, outcome: Outcome) -> CallToolResult:
 
 
 def annotations_for(op: Operation) -> ToolAnnotations:
-    return ToolAnnotations(
-        title=op.title,
+    return ToolAnnotations(  # no title: the tool's own title says it
         read_only_hint=op.read_only,
         destructive_hint=op.destructive if not op.read_only else False,
         idempotent_hint=op.idempotent,
@@ -52,7 +51,62 @@ def annotations_for(op: Operation) -> ToolAnnotations:
 
 def input_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The arguments model's JSON Schema, tidied for agents: no titles, no ``null`` alternatives."""
-    return _tidy(model.model_json_schema(by_alias=True))
+    return lean(_tidy(model.model_json_schema(by_alias=True)))
+
+
+def output_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The result model's JSON Schema as hosts check structured content against it: field names,
+    types and what they mean, without defaults (an answer's, not the caller's)."""
+    return lean(_tidy(model.model_json_schema(by_alias=True)), output=True)
+
+
+def lean(schema: dict[str, Any], *, output: bool = False) -> dict[str, Any]:
+    """The same schema in fewer characters, for every conversation pays for it in ``tools/list``:
+    a definition used once is written where it is used, and what JSON Schema assumes anyway
+    (``additionalProperties: true``) is left out. Results also drop defaults."""
+    definitions = schema.get("$defs", {})
+    uses: dict[str, int] = {}
+
+    def count(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                uses[ref[8:]] = uses.get(ref[8:], 0) + 1
+            for value in node.values():
+                count(value)
+        elif isinstance(node, list):
+            for item in node:
+                count(item)
+
+    count(schema)
+
+    def walk(node: Any, expanding: frozenset[str]) -> Any:
+        if isinstance(node, list):
+            return [walk(item, expanding) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            name = ref[8:]
+            if uses.get(name) == 1 and name not in expanding and name in definitions:
+                rest = {k: v for k, v in node.items() if k != "$ref"}
+                return walk({**definitions[name], **rest}, expanding | {name})
+        out = {}
+        for key, value in node.items():
+            if key == "additionalProperties" and value is True:
+                continue
+            if output and key == "default":
+                continue
+            if key == "$defs" and node is schema:
+                continue
+            out[key] = walk(value, expanding)
+        return out
+
+    lean_schema = walk(schema, frozenset())
+    kept = {name: walk(definition, frozenset({name})) for name, definition in definitions.items() if uses.get(name, 0) > 1}
+    if kept:
+        lean_schema["$defs"] = kept
+    return lean_schema
 
 
 def _tidy(node: Any) -> Any:
@@ -154,8 +208,8 @@ def build_tool(op: Operation, name: str | None = None) -> Tool:
             raise ToolError(describe_validation_error(name, arguments.error))
         return render(op, await pipeline.run(op, arguments, ctx))
 
-    parameters, output_schema = schema_cache().schemas(
-        op, lambda: (input_schema(op.arguments), _tidy(op.result.model_json_schema(by_alias=True)))
+    parameters, result_schema = schema_cache().schemas(
+        op, lambda: (input_schema(op.arguments), output_schema(op.result))
     )
     description = op.description
     if name != op.name:
@@ -166,7 +220,7 @@ def build_tool(op: Operation, name: str | None = None) -> Tool:
         title=op.title,
         description=description,
         parameters=parameters,
-        fn_metadata=_Arguments(arg_model=op.arguments, output_schema=output_schema),
+        fn_metadata=_Arguments(arg_model=op.arguments, output_schema=result_schema),
         is_async=True,
         context_kwarg="ctx",
         annotations=annotations_for(op),

@@ -25,13 +25,19 @@ from quant_mcp.catalog.base import Base64, WireModel
 
 MAX_PAYLOAD_BYTES = 25 * 1024 * 1024  # the whole request, as sent (media travel base64-encoded)
 
+CONTENT_DESCRIPTION = (
+    "Text, or blocks of one key each: text; image/video/document with base64 source.bytes (Nova Lite/Pro: all; "
+    "Claude: images; 25 MB in all); file: a local path (inside MCP roots or QUANT_ALLOWED_DIRS); resource: an MCP "
+    "embedded resource; toolUse/toolResult. Media before the text about them."
+)
+
 
 class MediaSource(WireModel):
-    bytes: Base64 = Field(description="The file's bytes, base64-encoded (standard alphabet, padded).")
+    bytes: Base64  # standard alphabet, padded
 
 
 class TextBlock(WireModel):
-    text: str = Field(description="Plain text.")
+    text: str
 
 
 class ImageSpec(WireModel):
@@ -40,7 +46,7 @@ class ImageSpec(WireModel):
 
 
 class ImageBlock(WireModel):
-    image: ImageSpec = Field(description="An image (png, jpeg, gif, webp). Nova and Claude models accept images.")
+    image: ImageSpec
 
 
 class VideoSpec(WireModel):
@@ -49,43 +55,33 @@ class VideoSpec(WireModel):
 
 
 class VideoBlock(WireModel):
-    video: VideoSpec = Field(description="A video (mp4, mov, mkv, webm). Nova Lite and Pro accept video.")
+    video: VideoSpec
 
 
 class DocumentSpec(WireModel):
     format: Literal["pdf", "csv", "docx", "xlsx"]
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(description="File name shown to the model.")
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]  # the file name shown to the model
     source: MediaSource
 
 
 class DocumentBlock(WireModel):
-    document: DocumentSpec = Field(description="A document (pdf, csv, docx, xlsx). Nova Lite and Pro accept documents.")
+    document: DocumentSpec
 
 
 class FileSpec(WireModel):
-    path: Annotated[str, StringConstraints(min_length=1, max_length=4096)] = Field(
-        description="Absolute path (or file:// URI) of a file on the machine running this server."
-    )
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
-        None, description="Name shown to the model for a document (default: the file's name)."
-    )
+    path: Annotated[str, StringConstraints(min_length=1, max_length=4096)]  # absolute, or a file:// URI
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None  # a document's name (default: the file's)
 
 
 class FileBlock(WireModel):
-    file: FileSpec = Field(
-        description=(
-            "A local file to attach (stdio servers): png/jpeg/gif/webp images, mp4/mov/mkv/webm video, "
-            "pdf/csv/docx/xlsx documents, told apart by their content. Only files inside the client's MCP "
-            "roots or QUANT_ALLOWED_DIRS can be read."
-        )
-    )
+    file: FileSpec  # told apart by content; only inside the client's MCP roots or QUANT_ALLOWED_DIRS
 
 
 class ResourceContents(WireModel):
     uri: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
     mime_type: str | None = None
-    blob: Base64 | None = Field(None, description="Binary contents, base64-encoded.")
-    text: str | None = Field(None, description="Text contents.")
+    blob: Base64 | None = None
+    text: str | None = None
 
     @model_validator(mode="after")
     def _one_payload(self) -> ResourceContents:
@@ -95,13 +91,9 @@ class ResourceContents(WireModel):
 
 
 class ResourceBlock(WireModel):
-    resource: ResourceContents = Field(
-        description=(
-            "An MCP embedded resource, as another tool returned it. A blob is attached like a file "
-            "(format told from its content); text is passed to the model as text (CSV as a document)."
-        )
-    )
-    type: Literal["resource"] | None = Field(None, description="Optional, as in MCP's EmbeddedResource.")
+    # A blob is attached like a file (format told from its content); text goes to the model as text (CSV as a document).
+    resource: ResourceContents
+    type: Literal["resource"] | None = None  # optional, as in MCP's EmbeddedResource
 
 
 class ToolUseSpec(WireModel):
@@ -111,7 +103,7 @@ class ToolUseSpec(WireModel):
 
 
 class ToolUseBlock(WireModel):
-    tool_use: ToolUseSpec = Field(description="A tool call the assistant made (assistant turns only).")
+    tool_use: ToolUseSpec  # a tool call the assistant made (assistant turns only)
 
 
 class ToolResultSpec(WireModel):
@@ -120,7 +112,7 @@ class ToolResultSpec(WireModel):
 
 
 class ToolResultBlock(WireModel):
-    tool_result: ToolResultSpec = Field(description="The result of a tool call (user turns).")
+    tool_result: ToolResultSpec  # the result of a tool call (user turns)
 
 
 def _block_kind(value: Any) -> str | None:
@@ -161,8 +153,9 @@ Content = Annotated[
 
 
 class ChatMessage(WireModel):
-    role: Literal["user", "assistant", "system"] = Field(description="Who wrote the turn.")
-    content: Content = Field(description="A string, or a list of content blocks (put media before the text that refers to it).")
+    role: Literal["user", "assistant", "system"]
+    # The blocks are described here once, for every tool that takes messages.
+    content: Content = Field(description=CONTENT_DESCRIPTION)
 
 
 MediaKind = Literal["image", "video", "document"]
