@@ -41,11 +41,14 @@ def render(op: Operation, outcome: Outcome) -> CallToolResult:
 
 
 def annotations_for(op: Operation) -> ToolAnnotations:
-    return ToolAnnotations(  # no title: the tool's own title says it
-        read_only_hint=op.read_only,
-        destructive_hint=op.destructive if not op.read_only else False,
-        idempotent_hint=op.idempotent,
-        open_world_hint=True,
+    """The operation's hints, each left out where it equals the protocol's default (not read-only,
+    destructive, not idempotent, open world): clients read a missing hint as its default. No
+    title either: the tool's own title says it."""
+    destructive = op.destructive and not op.read_only
+    return ToolAnnotations(
+        read_only_hint=True if op.read_only else None,
+        destructive_hint=False if not destructive and not op.read_only else None,
+        idempotent_hint=True if op.idempotent else None,
     )
 
 
@@ -55,15 +58,41 @@ def input_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def output_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The result model's JSON Schema as hosts check structured content against it: field names,
-    types and what they mean, without defaults (an answer's, not the caller's)."""
-    return lean(_tidy(model.model_json_schema(by_alias=True)), output=True)
+    """The result model's JSON Schema as hosts use it to check structured content: the top-level
+    fields and their types (a nested object is an object, a list of them a list of objects) and
+    which are required. The answer itself shows the rest."""
+    return _top_level(lean(_tidy(model.model_json_schema(by_alias=True)), output=True))
+
+
+def _top_level(schema: dict[str, Any]) -> dict[str, Any]:
+    definitions = schema.get("$defs", {})
+
+    def shape(node: Any) -> Any:
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            node = {**definitions[node["$ref"].removeprefix("#/$defs/")], **{k: v for k, v in node.items() if k != "$ref"}}
+        if "properties" in node:
+            return {"type": "object"}
+        if "items" in node:
+            return {**node, "items": shape(node["items"])}
+        if "anyOf" in node:
+            return {**node, "anyOf": [shape(alt) for alt in node["anyOf"]]}
+        if isinstance(node.get("additionalProperties"), dict):
+            return {**node, "additionalProperties": shape(node["additionalProperties"])}
+        return node
+
+    top = {key: value for key, value in schema.items() if key != "$defs"}
+    if "properties" in top:
+        top["properties"] = {name: shape(sub) for name, sub in top["properties"].items()}
+    return top
 
 
 def lean(schema: dict[str, Any], *, output: bool = False) -> dict[str, Any]:
     """The same schema in fewer characters, for every conversation pays for it in ``tools/list``:
     a definition used once is written where it is used, and what JSON Schema assumes anyway
-    (``additionalProperties: true``) is left out. Results also drop defaults."""
+    (``additionalProperties: true``) is left out, and so is the model's docstring. Results also
+    leave out descriptions, defaults and ``null`` (structured content never carries one)."""
     definitions = schema.get("$defs", {})
     uses: dict[str, int] = {}
 
@@ -95,14 +124,21 @@ def lean(schema: dict[str, Any], *, output: bool = False) -> dict[str, Any]:
         for key, value in node.items():
             if key == "additionalProperties" and value is True:
                 continue
-            if output and key == "default":
+            if output and key in ("default", "description"):
                 continue
-            if key == "$defs" and node is schema:
+            if output and key == "anyOf" and {"type": "null"} in value:  # results carry no nulls (exclude_none)
+                rest = [alt for alt in value if alt != {"type": "null"}]
+                if len(rest) == 1:
+                    out.update(walk(rest[0], expanding))
+                    continue
+            if key == "properties":  # names, not keywords
+                out[key] = {name: walk(sub, expanding) for name, sub in value.items()}
                 continue
             out[key] = walk(value, expanding)
         return out
 
-    lean_schema = walk(schema, frozenset())
+    root = {k: v for k, v in schema.items() if k not in ("$defs", "description")}  # the description: a model docstring
+    lean_schema = walk(root, frozenset())
     kept = {name: walk(definition, frozenset({name})) for name, definition in definitions.items() if uses.get(name, 0) > 1}
     if kept:
         lean_schema["$defs"] = kept
@@ -208,9 +244,7 @@ def build_tool(op: Operation, name: str | None = None) -> Tool:
             raise ToolError(describe_validation_error(name, arguments.error))
         return render(op, await pipeline.run(op, arguments, ctx))
 
-    parameters, result_schema = schema_cache().schemas(
-        op, lambda: (input_schema(op.arguments), output_schema(op.result))
-    )
+    parameters, result_schema = schema_cache().schemas(op, lambda: (input_schema(op.arguments), output_schema(op.result)))
     description = op.description
     if name != op.name:
         description = f"Deprecated: renamed to {op.name}; this name will be removed in a future release. " + description

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from pydantic.alias_generators import to_camel
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class Toolset(StrEnum):
     )
     INFERENCE = (
         "inference",
-        "Chat completions (buffered and streamed, multimodal, tools), embeddings, image generation, durable executions.",
+        "Chat completions: buffered and streamed, multimodal, with tools, in a stored session.",
         None,
         True,
     )
@@ -103,6 +103,12 @@ class Toolset(StrEnum):
         "ai_search",
         "AI Search for a project: index pages (crawl or push), semantic search, RAG chat, settings and usage.",
     )
+    EMBEDDINGS = ("embeddings", "Text embeddings for semantic search, clustering and similarity.")
+    IMAGES = ("images", "Image generation and editing with Amazon Nova Canvas.")
+    EXECUTIONS = (
+        "executions",
+        "Durable chat executions: start a chat in the background, poll it, answer the tool calls it waits for.",
+    )
 
 
 DEFAULT_TOOLSETS = tuple(toolset.value for toolset in Toolset if toolset.default)
@@ -124,7 +130,7 @@ Text = Annotated[str, StringConstraints(min_length=1)]  # a required string must
 # characters are refused before any request is built.
 PathId = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@~+-]*$", min_length=1, max_length=200),
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@~+-]*$", max_length=200),  # the pattern needs one character
 ]
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
@@ -139,12 +145,8 @@ def _check_base64(value: str) -> str:
 # Bytes carried as base64 text (media blocks, file uploads): checked before anything is sent.
 Base64 = Annotated[str, AfterValidator(_check_base64)]
 
-Organisation = Annotated[
-    PathId | None,
-    Field(
-        description="Organisation machine name. Optional: defaults to the configured organisation (QUANT_ORGANIZATION).",
-    ),
-]
+# Optional on every tool; the server's instructions say it defaults to the configured organisation.
+Organisation = PathId | None
 
 
 class WireModel(BaseModel):

@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -26,9 +27,7 @@ from quant_mcp.catalog.base import Base64, WireModel
 MAX_PAYLOAD_BYTES = 25 * 1024 * 1024  # the whole request, as sent (media travel base64-encoded)
 
 CONTENT_DESCRIPTION = (
-    "Text, or blocks of one key each: text; image/video/document with base64 source.bytes (Nova Lite/Pro: all; "
-    "Claude: images; 25 MB in all); file: a local path (inside MCP roots or QUANT_ALLOWED_DIRS); resource: an MCP "
-    "embedded resource; toolUse/toolResult. Media before the text about them."
+    "Text or blocks. Media (25 MB): base64, a local file (in MCP roots or QUANT_ALLOWED_DIRS) or an MCP resource."
 )
 
 
@@ -129,6 +128,52 @@ def _tag(model: type[WireModel]) -> Any:
     return Annotated[model, Tag(model.model_fields[key].alias or key)]
 
 
+def _object(properties: dict[str, Any], *required: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": properties,
+        **({"required": list(required)} if required else {}),
+        "additionalProperties": False,
+    }
+
+
+def _media(formats: list[str], **extra: Any) -> dict[str, Any]:
+    source = _object({"bytes": {"type": "string"}}, "bytes")
+    return _object({"format": {"enum": formats, "type": "string"}, **extra, "source": source}, "format", *extra, "source")
+
+
+_STRING = {"type": "string"}
+_NAME = {"type": "string", "minLength": 1, "maxLength": 200}
+_LOCATION = {"type": "string", "minLength": 1, "maxLength": 4096}
+BLOCK_KINDS = ("text", "image", "video", "document", "file", "resource", "toolUse", "toolResult")
+
+# What tools/list publishes for one block: the models above, said once and compactly as one
+# object whose keys are the block kinds, exactly one of them given (``type`` only beside
+# ``resource``). tests/reliability/test_schema_agreement.py holds it to what the models accept.
+BLOCK_SCHEMA: dict[str, Any] = {
+    **_object(
+        {
+            "text": _STRING,
+            "image": _media(["png", "jpeg", "gif", "webp"]),
+            "video": _media(["mp4", "mov", "mkv", "webm"]),
+            "document": _media(["pdf", "csv", "docx", "xlsx"], name=_NAME),
+            "file": _object({"path": _LOCATION, "name": _NAME}, "path"),
+            "resource": _object({"uri": _LOCATION, "mimeType": _STRING, "blob": _STRING, "text": _STRING}, "uri"),
+            "type": {"const": "resource", "type": "string"},
+            "toolUse": _object(
+                {"toolUseId": _STRING, "name": _STRING, "input": {"type": "object"}}, "toolUseId", "name", "input"
+            ),
+            "toolResult": _object(
+                {"toolUseId": _STRING, "content": {"type": "array", "items": _object({"text": _STRING}, "text")}},
+                "toolUseId",
+                "content",
+            ),
+        }
+    ),
+    "oneOf": [{"required": [kind]} for kind in BLOCK_KINDS],
+    "dependentRequired": {"type": ["resource"]},
+}
+
 ContentBlock = Annotated[
     _tag(TextBlock)
     | _tag(ImageBlock)
@@ -145,6 +190,7 @@ ContentBlock = Annotated[
             "each content block needs exactly one of the keys text, image, video, document, file, resource, toolUse, toolResult"
         ),
     ),
+    WithJsonSchema(BLOCK_SCHEMA),
 ]
 Content = Annotated[
     Annotated[str, Tag("string")] | Annotated[list[ContentBlock], Tag("blocks")],
