@@ -21,7 +21,7 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ValidationError
 
 from quant_mcp import pipeline
-from quant_mcp.catalog.base import Operation, ToolArguments
+from quant_mcp.catalog.base import BASE64_PATTERN, Operation, ToolArguments
 from quant_mcp.pipeline import Outcome, shown
 from quant_mcp.schema_cache import schema_cache
 
@@ -140,9 +140,78 @@ def lean(schema: dict[str, Any], *, output: bool = False) -> dict[str, Any]:
     root = {k: v for k, v in schema.items() if k not in ("$defs", "description")}  # the description: a model docstring
     lean_schema = walk(root, frozenset())
     kept = {name: walk(definition, frozenset({name})) for name, definition in definitions.items() if uses.get(name, 0) > 1}
-    if kept:
-        lean_schema["$defs"] = kept
-    return lean_schema
+    return _share_repeats(lean_schema, kept)
+
+
+def _share_repeats(schema: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    """Write a part that appears more than once (media ``source`` objects, say) once, under
+    ``$defs``, named after the property that holds it, and refer to it there: the part that
+    saves most first, while any saves characters. A tool's own arguments stay written out."""
+    while True:
+        found: dict[str, tuple[int, str]] = {}
+        _count_parts(schema, None, 0, found)
+        for definition in definitions.values():
+            _count_parts(definition, None, 2, found)  # a definition is not a repeat of itself
+        repeated = [text for text, (times, _) in found.items() if times > 1]
+        best = max(repeated, key=lambda text: _saving(text, *found[text]), default=None)
+        if best is None or _saving(best, *found[best]) <= 0:
+            break
+        name = base = found[best][1]
+        number = 1
+        while name in definitions:
+            number += 1
+            name = f"{base}{number}"
+        reference = {"$ref": f"#/$defs/{name}"}
+        schema = _replace_part(schema, best, reference, 0)
+        definitions = {key: _replace_part(value, best, reference, 2) for key, value in definitions.items()}
+        definitions[name] = json.loads(best)
+    if definitions:
+        schema["$defs"] = definitions
+    return schema
+
+
+def _canonical(node: Any) -> str:
+    return json.dumps(node, sort_keys=True, separators=(",", ":"))
+
+
+def _count_parts(node: Any, name: str | None, depth: int, found: dict[str, tuple[int, str]]) -> None:
+    """How often each object below a tool's own arguments (depth > 1) appears, and the name of
+    the property where it first does."""
+    if isinstance(node, list):
+        for item in node:
+            _count_parts(item, name, depth, found)
+    if not isinstance(node, dict):
+        return
+    if name is not None and depth > 1 and "$ref" not in node:
+        text = _canonical(node)
+        times, first = found.get(text, (0, name))
+        found[text] = (times + 1, first)
+    for key, value in node.items():
+        if key == "properties":
+            for prop, sub in value.items():
+                _count_parts(sub, prop, depth + 1, found)
+        else:
+            _count_parts(value, name, depth, found)
+
+
+def _saving(text: str, times: int, name: str) -> int:
+    reference = len(f'{{"$ref":"#/$defs/{name}"}}') + 2  # and a digit or two, should the name be taken
+    return (times - 1) * len(text) - times * reference - len(name) - 4
+
+
+def _replace_part(node: Any, text: str, reference: dict[str, str], depth: int) -> Any:
+    if isinstance(node, list):
+        return [_replace_part(item, text, reference, depth) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if depth > 1 and _canonical(node) == text:
+        return reference
+    return {
+        key: {prop: _replace_part(sub, text, reference, depth + 1) for prop, sub in value.items()}
+        if key == "properties"
+        else _replace_part(value, text, reference, depth)
+        for key, value in node.items()
+    }
 
 
 def _tidy(node: Any) -> Any:
@@ -223,7 +292,10 @@ def describe_validation_error(tool: str, error: ValidationError) -> str:
     for item in error.errors(include_url=False)[:5]:
         where = _location(item["loc"])
         message = _MESSAGES.get(item["type"], item["msg"][0].lower() + item["msg"][1:])
-        if item["type"] == "string_pattern_mismatch" and "A-Za-z0-9" in str(item.get("ctx", {}).get("pattern", "")):
+        pattern = str(item.get("ctx", {}).get("pattern", "")) if item["type"] == "string_pattern_mismatch" else ""
+        if pattern == BASE64_PATTERN:
+            message = "is not valid base64 (standard alphabet, padded, length a multiple of 4)"
+        elif "A-Za-z0-9" in pattern:
             message = (
                 "must be an id of letters, digits and . _ : @ ~ + - starting with a letter or digit (no /, .., ?, # or spaces)"
             )

@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from quant_mcp.catalog.base import Base64, WireModel
+from quant_mcp.catalog.base import BASE64_PATTERN, Base64, WireModel
 
 MAX_PAYLOAD_BYTES = 25 * 1024 * 1024  # the whole request, as sent (media travel base64-encoded)
 
@@ -138,11 +138,12 @@ def _object(properties: dict[str, Any], *required: str) -> dict[str, Any]:
 
 
 def _media(formats: list[str], **extra: Any) -> dict[str, Any]:
-    source = _object({"bytes": {"type": "string"}}, "bytes")
+    source = _object({"bytes": _BASE64}, "bytes")
     return _object({"format": {"enum": formats, "type": "string"}, **extra, "source": source}, "format", *extra, "source")
 
 
 _STRING = {"type": "string"}
+_BASE64 = {"type": "string", "pattern": BASE64_PATTERN}
 _NAME = {"type": "string", "minLength": 1, "maxLength": 200}
 _LOCATION = {"type": "string", "minLength": 1, "maxLength": 4096}
 BLOCK_KINDS = ("text", "image", "video", "document", "file", "resource", "toolUse", "toolResult")
@@ -158,7 +159,7 @@ BLOCK_SCHEMA: dict[str, Any] = {
             "video": _media(["mp4", "mov", "mkv", "webm"]),
             "document": _media(["pdf", "csv", "docx", "xlsx"], name=_NAME),
             "file": _object({"path": _LOCATION, "name": _NAME}, "path"),
-            "resource": _object({"uri": _LOCATION, "mimeType": _STRING, "blob": _STRING, "text": _STRING}, "uri"),
+            "resource": _object({"uri": _LOCATION, "mimeType": _STRING, "blob": _BASE64, "text": _STRING}, "uri"),
             "type": {"const": "resource", "type": "string"},
             "toolUse": _object(
                 {"toolUseId": _STRING, "name": _STRING, "input": {"type": "object"}}, "toolUseId", "name", "input"
