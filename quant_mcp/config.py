@@ -63,7 +63,13 @@ class Settings(BaseSettings):
     tools: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Extra single tools to enable by name.")
     exclude_tools: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Tools to hide by name.")
     read_only: bool = Field(False, description="Offer only tools that do not change anything.")
-    dynamic_toolsets: bool = Field(False, description="Start with discovery tools only; enable toolsets on request.")
+    tool_mode: Literal["tools", "search"] = Field(
+        "tools",
+        description="tools: one typed tool per operation; search: three tools (find, describe, call) that reach every operation.",
+    )
+    dynamic_toolsets: bool = Field(
+        False, description="Deprecated (use QUANT_TOOL_MODE=search): start with discovery tools only; enable toolsets on request."
+    )
     allowed_dirs: Annotated[list[Path], NoDecode] = Field(
         default_factory=list,
         description="Directories attachments may be read from (besides the client's MCP roots).",

@@ -21,6 +21,7 @@ from quant_mcp.pipeline import CallMiddleware, Credentials, Runtime, configured_
 from quant_mcp.prompts import register_prompts
 from quant_mcp.resources import change_notices, register_resources, remember_request
 from quant_mcp.schema_cache import schema_cache
+from quant_mcp.search import SEARCH_INSTRUCTIONS, register_search_tools
 from quant_mcp.tools import build_tools
 from quant_mcp.toolsets import check_selection, hide_writing_tools_when_asked, register_discovery_tools, select_operations
 
@@ -63,7 +64,13 @@ def build_server(
     Streamable HTTP endpoint require a bearer token.
     """
 
-    tools = [] if settings.dynamic_toolsets else build_tools(select_operations(settings))
+    search = settings.tool_mode == "search"
+    if settings.dynamic_toolsets:
+        log.warning(
+            "QUANT_DYNAMIC_TOOLSETS / --dynamic-toolsets is deprecated and will be removed in a future release: "
+            "use QUANT_TOOL_MODE=search (--tool-mode search), which reaches every operation through three tools."
+        )
+    tools = [] if settings.dynamic_toolsets or search else build_tools(select_operations(settings))
     schema_cache().save()  # the next start reads the tools' schemas instead of generating them
 
     @asynccontextmanager
@@ -93,7 +100,9 @@ def build_server(
         "quant-mcp",
         title="Quant AI",
         version=__version__,
-        instructions=INSTRUCTIONS + (DYNAMIC_INSTRUCTIONS if settings.dynamic_toolsets else ""),
+        instructions=INSTRUCTIONS
+        + (DYNAMIC_INSTRUCTIONS if settings.dynamic_toolsets else "")
+        + (SEARCH_INSTRUCTIONS if search else ""),
         website_url="https://www.quantcdn.io",
         lifespan=lifespan,
         log_level=settings.log_level,
@@ -102,7 +111,10 @@ def build_server(
         token_verifier=token_verifier,
         auth=auth,
     )
-    if settings.dynamic_toolsets:
+    if search:
+        check_selection(settings)
+        register_search_tools(server, settings)
+    elif settings.dynamic_toolsets:
         check_selection(settings)
         register_discovery_tools(server, settings)
     register_resources(server)

@@ -103,7 +103,7 @@ def select_operations(settings: Settings) -> list[Operation]:
 # ----------------------------------------------------------------------------- per-request read-only
 
 
-def _asks_read_only(ctx: ServerRequestContext[Any, Any]) -> bool:
+def asks_read_only(ctx: ServerRequestContext[Any, Any]) -> bool:
     headers = getattr(ctx.request, "headers", None)  # None on stdio and in memory
     return headers is not None and str(headers.get(READ_ONLY_HEADER, "")).strip().lower() in _TRUE
 
@@ -119,10 +119,13 @@ async def hide_writing_tools_when_asked(ctx: ServerRequestContext[Any, Any], cal
     ``tools/list`` answers without writing tools; ``tools/call`` of a writing tool is refused
     before anything runs, with the same kind of error as an unknown tool.
     """
-    if not _asks_read_only(ctx):
+    if not asks_read_only(ctx):
         return await call_next(ctx)
-    if ctx.method == "tools/call" and _writes((ctx.params or {}).get("name")):
-        name = (ctx.params or {}).get("name")
+    params = ctx.params or {}
+    name = params.get("name")
+    if name == "call_operation":  # search mode: the operation it would run is what counts
+        name = (params.get("arguments") or {}).get("name")
+    if ctx.method == "tools/call" and _writes(name):
         return CallToolResult(
             is_error=True,
             content=[
