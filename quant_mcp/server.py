@@ -18,6 +18,7 @@ from quant_mcp import flows as flows  # importing it registers the composite too
 from quant_mcp.client import QuantClient
 from quant_mcp.config import Settings
 from quant_mcp.pipeline import CallMiddleware, Credentials, Runtime, configured_credentials
+from quant_mcp.progress import keep_alive
 from quant_mcp.prompts import register_prompts
 from quant_mcp.resources import change_notices, register_resources, remember_request
 from quant_mcp.schema_cache import schema_cache
@@ -29,7 +30,7 @@ log = logging.getLogger("quant_mcp")
 
 # Call middleware, outermost first: every call of the pipeline (tool, resource, prompt,
 # completion, a flow's steps) runs through each, in this order.
-CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (change_notices,)
+CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (keep_alive, change_notices)
 
 INSTRUCTIONS = """\
 Tools for the Quant AI platform (QuantCDN): chat with foundation models (buffered or streamed, \

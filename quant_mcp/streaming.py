@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 
+from quant_mcp import progress
 from quant_mcp.errors import QuantAPIError
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ class _Relay:
         delta = data.get("delta")
         if isinstance(delta, str) and delta:
             self.parts.append(delta)
-            await self.ctx.report_progress(len(self.parts), message=delta)
+            await progress.report(self.ctx, delta)
         for key in ("requestId", "model", "sessionId"):
             if data.get(key):
                 self.info.setdefault(key, data[key])

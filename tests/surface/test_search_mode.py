@@ -105,7 +105,10 @@ async def test_the_read_only_header_holds_for_call_operation(simulator, era):
         async with connect(url, mode=era, headers=client_headers() | {READ_ONLY_HEADER: "true"}) as reader:
             created = await reader.call_tool(
                 "call_operation",
-                {"name": "create_vector_collection", "arguments": {"name": "docs", "embeddingModel": "amazon.titan-embed-text-v2:0"}},
+                {
+                    "name": "create_vector_collection",
+                    "arguments": {"name": "docs", "embeddingModel": "amazon.titan-embed-text-v2:0"},
+                },
             )
             assert created.is_error and READ_ONLY_HEADER in text_of(created)
             assert "create_vector_collection" not in await found(reader, "create vector collection", limit=50)
