@@ -25,19 +25,73 @@ from quant_mcp.catalog.base import BASE64_PATTERN, Operation, ToolArguments
 from quant_mcp.pipeline import Outcome, shown
 from quant_mcp.schema_cache import schema_cache
 
-MAX_TEXT_CHARS = 20_000  # the readable copy of a result; structured content is never cut
+# The readable copy of a result stays under this many bytes of UTF-8, so under 25,000 tokens with
+# any tokenizer, byte-level ones included (clients cap a tool result there); structured content
+# is never cut.
+MAX_TEXT_BYTES = 24_000
+SHOWN_NUMBERS = 8  # a longer list of numbers (an embedding) shows in the text as its length and first values
 
 
 def render(op: Operation, outcome: Outcome) -> CallToolResult:
-    """Structured content plus a readable text (a summary line, then the JSON), followed by any
-    media blocks (images) the operation returns."""
+    """Structured content, complete, plus a readable text: a summary line, then the JSON once, with
+    bulky parts summarised (see :func:`readable`); then any media blocks (images)."""
     structured = outcome.structured
     summary = op.summary(structured) if op.summary else ""
-    data = json.dumps(structured, ensure_ascii=False, separators=(",", ":"))
-    if len(data) > MAX_TEXT_CHARS:
-        data = data[:MAX_TEXT_CHARS] + f"... [truncated; {len(data)} characters in all, see structuredContent]"
-    text = "\n".join(part for part in [summary, data] if part)
+    summary = _cut(summary, MAX_TEXT_BYTES // 4, "...")
+    text = "\n".join(part for part in [summary, readable(structured, MAX_TEXT_BYTES - _size(summary) - 1)] if part)
     return CallToolResult(content=[TextContent(type="text", text=text), *outcome.media], structured_content=structured)
+
+
+def readable(structured: dict[str, Any], limit: int) -> str:
+    """The result as compact JSON of at most ``limit`` bytes: long lists of numbers become
+    "<1024 numbers: 0.01, -0.2, ...>", and a result still too long shows the first items of its
+    longest list that fit, saying how many there are (structured content has them all)."""
+    shown = _numbers_summarised(structured)
+    data = _json(shown)
+    if _size(data) <= limit:
+        return data
+    key = max((k for k, v in shown.items() if isinstance(v, list)), key=lambda k: len(_json(shown[k])), default=None)
+    if key is not None:
+        items = shown[key]
+        low, high = 0, len(items)  # the most items that fit, found by halving
+        while low < high:
+            middle = (low + high + 1) // 2
+            note = f"showing the first {middle} of {len(items)} {key}; structuredContent has all of them"
+            if _size(_json({**shown, key: items[:middle], "note": note})) <= limit:
+                low = middle
+            else:
+                high = middle - 1
+        note = f"showing the first {low} of {len(items)} {key}; structuredContent has all of them"
+        data = _json({**shown, key: items[:low], "note": note})
+        if _size(data) <= limit:
+            return data
+    return _cut(data, limit, f"... [cut at {limit} bytes of {_size(data)}; structuredContent has the whole answer]")
+
+
+def _size(text: str) -> int:
+    return len(text.encode())
+
+
+def _cut(text: str, limit: int, tail: str) -> str:
+    """``text`` in at most ``limit`` bytes, ending with ``tail`` when it had to be cut."""
+    if _size(text) <= limit:
+        return text
+    return text.encode()[: max(0, limit - _size(tail))].decode(errors="ignore") + tail
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _numbers_summarised(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _numbers_summarised(item) for key, item in value.items()}
+    if isinstance(value, list):
+        if len(value) > SHOWN_NUMBERS and all(isinstance(item, int | float) and not isinstance(item, bool) for item in value):
+            first = ", ".join(f"{item:.4g}" if isinstance(item, float) else str(item) for item in value[:3])
+            return f"<{len(value)} numbers: {first}, ...>"
+        return [_numbers_summarised(item) for item in value]
+    return value
 
 
 def annotations_for(op: Operation) -> ToolAnnotations:
