@@ -129,7 +129,7 @@ Text = Annotated[str, StringConstraints(min_length=1)]  # a required string must
 # characters are refused before any request is built.
 PathId = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@~+-]*$", max_length=200),  # the pattern needs one character
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@~+-]{0,199}$"),  # 1-200 characters, said in the pattern
 ]
 
 BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
@@ -268,8 +268,7 @@ def undocumented(
         name=name,
         toolset=toolset,
         title=title,
-        description=description
-        + " The API documents no schema for this answer, so the result is its JSON object, passed through as received.",
+        description=description + " (Result undocumented.)",
         route=route,
         arguments=arguments,
         result=UndocumentedResult,

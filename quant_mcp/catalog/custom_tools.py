@@ -25,14 +25,14 @@ from quant_mcp.catalog.base import (
     Toolset,
 )
 
-ToolName = Annotated[PathId, Field(description="The custom tool's name, as registered.")]
+ToolName = PathId
 
 
 class CreateCustomToolArguments(ToolArguments):
     name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = Field(
         description="Tool name agents will call, e.g. 'lookup_order'. Registering an existing name updates that tool."
     )
-    description: Text = Field(description="What the tool does and when to use it; models read this to decide to call it.")
+    description: Text
     edge_function_code: Text = Field(
         description="JavaScript source of the edge function that runs the tool; the platform deploys it."
     )
@@ -40,12 +40,12 @@ class CreateCustomToolArguments(ToolArguments):
         description="JSON Schema of the tool's input (an object, or the same as a JSON string)."
     )
     is_async: bool | None = Field(None, description="Run asynchronously (poll with get_tool_execution). Default false.")
-    timeout_seconds: int | None = Field(None, ge=5, le=300, description="Time limit per run, 5-300 s (default 30).")
+    timeout_seconds: int | None = Field(None, ge=5, le=300)
     output_schema: dict[str, Any] | str | None = Field(
         None, description="JSON Schema of the tool's output (object or JSON string)."
     )
-    output_schema_description: str | None = Field(None, description="Plain-language description of the output.")
-    category: Annotated[str, StringConstraints(max_length=100)] | None = Field(None, description="Free-form grouping label.")
+    output_schema_description: str | None = None
+    category: Annotated[str, StringConstraints(max_length=100)] | None = None
     response_mode: Literal["llm", "direct"] | None = Field(
         None, description="llm: the model reads the output and answers; direct: the output is the answer."
     )
@@ -85,9 +85,9 @@ class CustomTool(CustomToolSummary):
 class CustomToolRegistered(ApiResult):
     success: bool | None = None
     tool: CustomTool | None = None
-    edge_function_url: str | None = Field(None, description="Where the deployed edge function runs.")
+    edge_function_url: str | None = None
     edge_function_code: str | None = None
-    is_update: bool | None = Field(None, description="True when an existing tool of that name was replaced.")
+    is_update: bool | None = None
     message: str | None = None
 
 
@@ -100,10 +100,7 @@ OPERATIONS = [
         name="list_custom_tools",
         toolset=Toolset.CUSTOM_TOOLS,
         title="List custom tools",
-        description=(
-            "List the organisation's custom tools (edge-function tools agents and chats can call): name, "
-            "description, edge function URL, whether it runs async, and its input schema."
-        ),
+        description=("The organisation's custom tools (edge functions agents and chats can call)."),
         route=Route("GET", V3 + "/custom-tools"),
         arguments=NoArguments,
         result=CustomToolList,
@@ -117,10 +114,8 @@ OPERATIONS = [
         toolset=Toolset.CUSTOM_TOOLS,
         title="Register custom tool",
         description=(
-            "Register a custom tool backed by an edge function: give its `name`, a `description` models will "
-            "read, the JavaScript `edgeFunctionCode` (the platform deploys it) and the `inputSchema` (JSON "
-            "Schema). Registering an existing name replaces that tool (`isUpdate` says so). Returns the tool "
-            "and its edge function URL."
+            "Register (or replace) a custom tool: a name, a description models read, its JavaScript edge "
+            "function and input schema."
         ),
         route=Route("POST", V3 + "/custom-tools"),
         arguments=CreateCustomToolArguments,
@@ -132,7 +127,7 @@ OPERATIONS = [
         name="get_custom_tool",
         toolset=Toolset.CUSTOM_TOOLS,
         title="Get custom tool",
-        description="Get one custom tool by name, including its edge function code, input and output schemas and response mode.",
+        description="One custom tool with its code and schemas.",
         route=Route("GET", V3 + "/custom-tools/{toolName}"),
         arguments=CustomToolArguments,
         result=CustomToolDetails,
@@ -145,7 +140,7 @@ OPERATIONS = [
         name="delete_custom_tool",
         toolset=Toolset.CUSTOM_TOOLS,
         title="Delete custom tool",
-        description="Delete a custom tool and its edge function, permanently. Agents that list it can no longer call it.",
+        description="Delete a custom tool and its edge function, permanently.",
         route=Route("DELETE", V3 + "/custom-tools/{toolName}"),
         arguments=CustomToolArguments,
         result=Confirmation,

@@ -22,8 +22,7 @@ OPERATIONS = [
         toolset=Toolset.EXECUTIONS,
         title="Start a durable chat execution",
         description=(
-            "Start a chat in the background and get its `requestId` at once: for slow turns, or when the model "
-            "needs tools you run. Then poll get_durable_execution_status. Arguments as chat's (v3 routes)."
+            "Start a chat in the background (slow turns, or tools you run yourself); poll it with get_durable_execution_status."
         ),
         route=Route("POST", V3 + "/chat", body=_async_chat_body),
         arguments=ChatArguments,
@@ -36,8 +35,8 @@ OPERATIONS = [
         toolset=Toolset.EXECUTIONS,
         title="Get durable chat execution status",
         description=(
-            "Poll a durable chat execution (every few seconds, backing off to 30 s). On waiting_callback run "
-            "`pendingTools` and call submit_tool_callback; on complete `result` holds the answer."
+            "Poll a durable chat (every few seconds, up to 30 s apart). On waiting_callback, run "
+            "`pendingTools` and call submit_tool_callback."
         ),
         route=Route("GET", V3 + "/chat/executions/{identifier}"),
         arguments=ExecutionArguments,
@@ -51,10 +50,7 @@ OPERATIONS = [
         name="submit_tool_callback",
         toolset=Toolset.EXECUTIONS,
         title="Submit tool results to a durable execution",
-        description=(
-            "Resume an execution that is waiting_callback with one result per pending tool. A callbackId works "
-            "once; poll get_durable_execution_status afterwards."
-        ),
+        description=("Resume a waiting execution with one result per pending tool (a callbackId works once)."),
         route=Route("POST", V3 + "/chat/callback"),
         arguments=ToolCallbackArguments,
         result=CallbackAccepted,

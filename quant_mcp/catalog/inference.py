@@ -23,7 +23,7 @@ from quant_mcp.catalog.base import LEGACY, V3, ApiResult, Operation, PathId, Rou
 from quant_mcp.catalog.content import CONTENT_DESCRIPTION, Base64, ChatMessage, Content, detect_format
 from quant_mcp.catalog.sessions import SESSION_URI, SessionId
 
-ModelId = Annotated[PathId, Field(description="e.g. amazon.nova-lite-v1:0 (list_models).")]
+ModelId = Annotated[PathId, Field(description="e.g. amazon.nova-lite-v1:0")]
 
 
 class ResponseFormat(WireModel):
@@ -71,7 +71,7 @@ class ChatArguments(GenerationOptions):
     messages: list[ChatMessage] = Field(min_length=1, max_length=1000, description="Oldest first.")
     model_id: ModelId
     response_format: ResponseFormat | None = None  # JSON output following json_schema
-    tool_config: ToolConfig | None = Field(None, description="Function calling; the answer may carry toolUse.")
+    tool_config: ToolConfig | None = Field(None, description="The answer may then carry toolUse.")
     # v3 routes only:
     session_id: PathId | None = None
     allowed_tools: list[str] | None = Field(None, description="Built-in tools.")
@@ -183,7 +183,7 @@ ExecutionIdentifier = Annotated[
     str,
     StringConstraints(pattern=rf"^[A-Za-z0-9](?:[A-Za-z0-9._:@~+/=-]|{_ENCODED})*$", max_length=2048),
     AfterValidator(unquote),
-    Field(description="The requestId from start_chat_execution (or the last segment of its pollUrl), or an execution ARN."),
+    Field(description="A requestId (or its pollUrl's last segment), or an execution ARN."),
 ]
 
 
