@@ -1,0 +1,171 @@
+"""Each view in headless Chromium, behind the official AppBridge, fed real results from the simulator.
+
+What is asserted is what a person sees: the numbers shown equal the tool's result, the
+transcript shows every message, the images are the ones returned, and the view's own tool
+calls (another month, the session read again) reach the server and change what is shown.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import UTC, datetime
+
+import pytest
+from mcp import Client
+
+from quant_mcp.apps import VIEWS
+from tests.apps.conftest import ViewHost
+
+pytestmark = [pytest.mark.anyio, pytest.mark.timeout(180)]
+
+URI = {view.name: view.uri for view in VIEWS}
+SMALL_PNG = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg=="
+)
+
+
+def shown(value: int) -> str:
+    """How the views print a whole number for an en-US host."""
+    return f"{value:,}"
+
+
+async def chat(client: Client, model: str, text: str) -> None:
+    result = await client.call_tool("chat", {"modelId": model, "messages": [{"role": "user", "content": text}]})
+    assert not result.is_error, result
+
+
+# ----------------------------------------------------------------------------- usage
+
+
+async def test_usage_view_shows_the_tools_numbers_and_other_months(apps_client: Client, view_host: ViewHost):
+    for model, turns in (("amazon.nova-lite-v1:0", 3), ("amazon.nova-micro-v1:0", 1)):
+        for turn in range(turns):
+            await chat(apps_client, model, f"Tell me about the number {turn} in a few words.")
+    result = await apps_client.call_tool("get_usage_stats", {})
+    usage = result.structured_content
+    assert usage["total_requests"] == 4 and len(usage["by_model"]) == 2
+
+    for theme in ("light", "dark"):
+        view = await view_host.open(URI["usage"], "get_usage_stats", {}, result, theme=theme)
+        await view.locator("#table").wait_for()
+        assert await view.locator("#total-requests").text_content() == shown(usage["total_requests"])
+        assert await view.locator("#total-tokens").text_content() == shown(usage["total_tokens"])
+        rows = view.locator("#table tbody tr")
+        assert await rows.count() == len(usage["by_model"])
+        for index in range(await rows.count()):
+            row = rows.nth(index)
+            model = await row.get_attribute("data-model")
+            cells = row.locator("td")
+            assert await cells.nth(0).text_content() == shown(usage["by_model"][model]["requests"])
+            assert await cells.nth(1).text_content() == shown(usage["by_model"][model]["tokens"])
+        footer = view.locator("#table tfoot td")
+        assert [await footer.nth(0).text_content(), await footer.nth(1).text_content()] == [
+            shown(usage["total_requests"]),
+            shown(usage["total_tokens"]),
+        ]
+        assert await view.locator("#chart li").count() == len(usage["by_model"])
+        await view_host.screenshot(f"usage-{theme}")
+
+    # Keyboard: the previous month (nothing used then), through the host, then back.
+    this_month = datetime.now(UTC).strftime("%Y-%m")
+    await view.locator("#previous").focus()
+    await view_host.page.keyboard.press("Enter")
+    await view.locator("#empty").wait_for()
+    assert await view.locator("#total-requests").text_content() == "0"
+    await view.locator("#next").focus()
+    await view_host.page.keyboard.press("Enter")
+    await view.locator("#table").wait_for()
+    assert await view.locator("#total-requests").text_content() == shown(usage["total_requests"])
+    calls = (await view_host.host_state())["calls"]
+    previous = (datetime.now(UTC).replace(day=1).toordinal() - 1, this_month)
+    assert [call["name"] for call in calls] == ["get_usage_stats", "get_usage_stats"]
+    assert calls[0]["arguments"]["month"] == datetime.fromordinal(previous[0]).strftime("%Y-%m")
+    assert calls[1]["arguments"]["month"] == this_month
+
+
+# ----------------------------------------------------------------------------- chat session
+
+
+def _text(content: str) -> str:
+    """A stored message's text as the view shows it: attachment notes become chips."""
+    return re.sub(r"^\[attached [^\]\n]+\]$", "", content, flags=re.MULTILINE).strip()
+
+
+async def test_session_view_shows_every_message_and_follows_changes(apps_client: Client, view_host: ViewHost):
+    created = await apps_client.call_tool(
+        "create_session",
+        {"userId": "user-42", "initialMessages": [{"role": "system", "content": "You answer in one short sentence."}]},
+    )
+    session_id = created.structured_content["sessionId"]
+    first = await apps_client.call_tool("chat_in_session", {"sessionId": session_id, "message": "What is a CDN?"})
+    assert not first.is_error, first
+    second = await apps_client.call_tool(
+        "chat_in_session",
+        {
+            "sessionId": session_id,
+            "message": [{"text": "What colour is this picture?"}, {"image": {"format": "png", "source": {"bytes": SMALL_PNG}}}],
+        },
+    )
+    assert not second.is_error, second
+    result = await apps_client.call_tool("get_session", {"sessionId": session_id})
+    messages = result.structured_content["messages"]
+    assert len(messages) == 5
+
+    view = await view_host.open(URI["session"], "get_session", {"sessionId": session_id}, result)
+    shown_messages = view.locator("li.message")
+    await shown_messages.nth(len(messages) - 1).wait_for()
+    assert await shown_messages.count() == len(messages)
+    for index, message in enumerate(messages):
+        item = shown_messages.nth(index)
+        assert await item.get_attribute("data-role") == message["role"]
+        assert (await item.locator(".text").all_text_contents()) == [_text(message["content"])]
+    attachments = view.locator("li.message .chip")
+    assert await attachments.all_text_contents() == ["image"]
+    assert await view.locator('[data-fact="messages"]').text_content() == str(len(messages))
+
+    # Live: another client adds a turn; the view reads the session again through the host.
+    third = await apps_client.call_tool("chat_in_session", {"sessionId": session_id, "message": "Thanks, and a POP?"})
+    assert not third.is_error, third
+    await shown_messages.nth(len(messages) + 1).wait_for(timeout=15_000)
+    assert await shown_messages.nth(len(messages)).locator(".text").text_content() == "Thanks, and a POP?"
+    assert await shown_messages.count() == len(messages) + 2
+    await view_host.screenshot("session-light")
+    calls = (await view_host.host_state())["calls"]
+    assert calls and all(call == {"name": "get_session", "arguments": {"sessionId": session_id}} for call in calls)
+
+
+# ----------------------------------------------------------------------------- images
+
+
+async def test_images_view_shows_each_image_with_its_prompt_and_downloads_it(apps_client: Client, view_host: ViewHost):
+    arguments = {
+        "textToImageParams": {"text": "A lighthouse at dusk, flat vector illustration", "negativeText": "people"},
+        "imageGenerationConfig": {"width": 1024, "height": 768, "numberOfImages": 2, "seed": 4242, "quality": "premium"},
+    }
+    result = await apps_client.call_tool("generate_image", arguments)
+    assert not result.is_error, result
+    pictures = [block for block in result.content if block.type == "image"]
+    assert len(pictures) == result.structured_content["count"] == 2
+
+    view = await view_host.open(URI["images"], "generate_image", arguments, result, theme="dark")
+    images = view.locator("#images img")
+    await images.nth(1).wait_for()
+    assert await images.count() == len(pictures)
+    for index, picture in enumerate(pictures):
+        assert await images.nth(index).get_attribute("src") == f"data:{picture.mime_type};base64,{picture.data}"
+        assert await images.nth(index).evaluate("(img) => img.complete && img.naturalWidth > 0")
+    assert await view.locator("#prompt-text").text_content() == arguments["textToImageParams"]["text"]
+    assert await view.locator('[data-param="seed"]').text_content() == "4,242"
+    assert await view.locator('[data-param="negativeText"]').text_content() == "people"
+    assert await view.locator('[data-param="width"]').text_content() == "1,024"
+    assert await view.locator('[data-param="numberOfImages"]').text_content() == "2"
+    await view_host.screenshot("images-dark")
+
+    await view.locator("button.download").nth(1).focus()
+    await view_host.page.keyboard.press("Enter")
+    await view.locator("#status", has_text="image-2.png").wait_for()
+    (download,) = (await view_host.host_state())["downloads"]
+    (content,) = download["contents"]
+    assert content["resource"]["uri"] == "file:///image-2.png"
+    assert base64.b64decode(content["resource"]["blob"]) == base64.b64decode(pictures[1].data)
