@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -27,7 +28,7 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 
 from quant_mcp.config import Settings
 
-__all__ = ["APP_MIME_TYPE", "VIEWS", "View", "document", "enabled", "extension", "show_views"]
+__all__ = ["APP_MIME_TYPE", "VIEWS", "View", "document", "enabled", "bindings", "extension", "show_views"]
 
 
 @dataclass(frozen=True)
@@ -122,16 +123,21 @@ def extension(settings: Settings) -> Apps | None:
     return apps
 
 
-def resource_uri(settings: Settings, tool: str) -> str | None:
-    """The ``ui://`` view bound to this tool, if an enabled view shows its result."""
-    return next((view.uri for view in enabled(settings) if tool in view.tools), None)
+def bindings(settings: Settings) -> dict[str, str]:
+    """Tool name -> the ``ui://`` view showing its result, for the enabled views (former names too)."""
+    from quant_mcp.catalog import OPERATIONS_BY_NAME
+
+    return {
+        name: view.uri for view in enabled(settings) for tool in view.tools for name in (tool, *OPERATIONS_BY_NAME[tool].aliases)
+    }
 
 
-def show_views(settings: Settings):  # type: ignore[no-untyped-def]
+def show_views(settings: Settings) -> Callable[[ServerRequestContext[Any, Any], CallNext], Awaitable[HandlerResult]]:
     """Server middleware: hosts that negotiated MCP Apps see each bound tool's
     ``_meta.ui.resourceUri`` in ``tools/list``; every other client gets the lists it got
     before the views existed (no ``_meta.ui``, no ``ui://`` resources). Tool results are never
     touched."""
+    bound = cache(lambda: bindings(settings))  # on the first listing: the catalog is not imported to build a server
 
     async def middleware(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         result = await call_next(ctx)
@@ -139,17 +145,19 @@ def show_views(settings: Settings):  # type: ignore[no-untyped-def]
             return result
         if not client_supports_apps(ctx):
             if ctx.method == "resources/list":
-                result = {**result, "resources": [r for r in result.get("resources", []) if not r.get("uri", "").startswith("ui://")]}
+                result = {
+                    **result,
+                    "resources": [r for r in result.get("resources", []) if not r.get("uri", "").startswith("ui://")],
+                }
             return result
         if ctx.method == "tools/list":
-            result = {**result, "tools": [_bound(settings, tool) for tool in result.get("tools", [])]}
+            result = {**result, "tools": [_bound(tool, bound().get(tool.get("name", ""))) for tool in result.get("tools", [])]}
         return result
 
     return middleware
 
 
-def _bound(settings: Settings, tool: dict[str, Any]) -> dict[str, Any]:
-    uri = resource_uri(settings, tool.get("name", ""))
+def _bound(tool: dict[str, Any], uri: str | None) -> dict[str, Any]:
     if uri is None:
         return tool
     meta = tool.get("_meta") or {}

@@ -113,7 +113,13 @@ async def view_host(app_bridge: Path, apps_client: Client) -> AsyncIterator[View
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=shutil.which("chromium"),
-            args=["--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--disable-gpu",
+                "--disable-quic",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
             timeout=60_000,
         )
         try:

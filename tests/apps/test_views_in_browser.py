@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from mcp import Client
@@ -20,9 +20,7 @@ from tests.apps.conftest import ViewHost
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(180)]
 
 URI = {view.name: view.uri for view in VIEWS}
-SMALL_PNG = (
-    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg=="
-)
+SMALL_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg=="
 
 
 def shown(value: int) -> str:
@@ -77,11 +75,12 @@ async def test_usage_view_shows_the_tools_numbers_and_other_months(apps_client: 
     await view_host.page.keyboard.press("Enter")
     await view.locator("#table").wait_for()
     assert await view.locator("#total-requests").text_content() == shown(usage["total_requests"])
+    last_month = (datetime.now(UTC).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     calls = (await view_host.host_state())["calls"]
-    previous = (datetime.now(UTC).replace(day=1).toordinal() - 1, this_month)
-    assert [call["name"] for call in calls] == ["get_usage_stats", "get_usage_stats"]
-    assert calls[0]["arguments"]["month"] == datetime.fromordinal(previous[0]).strftime("%Y-%m")
-    assert calls[1]["arguments"]["month"] == this_month
+    assert calls == [
+        {"name": "get_usage_stats", "arguments": {"month": last_month}},
+        {"name": "get_usage_stats", "arguments": {"month": this_month}},
+    ]
 
 
 # ----------------------------------------------------------------------------- chat session
