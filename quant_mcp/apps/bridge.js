@@ -81,6 +81,11 @@ const bridge = (() => {
   const compact = (value) => new Intl.NumberFormat(locale(), { notation: "compact", maximumFractionDigits: 1 }).format(value);
   const bytes = (value) =>
     value < 1024 ? `${number(value)} B` : value < 1048576 ? `${compact(value / 1024)} KB` : `${compact(value / 1048576)} MB`;
+  const time = (date) => new Intl.DateTimeFormat(locale(), { timeStyle: "medium", timeZone: host.hostContext.timeZone }).format(date);
+  const month = (yyyyMm) => {
+    const [year, index] = yyyyMm.split("-").map(Number);
+    return new Intl.DateTimeFormat(locale(), { month: "long", year: "numeric", timeZone: "UTC" }).format(new Date(Date.UTC(year, index - 1, 1)));
+  };
   function when(text) {
     const date = new Date(text);
     if (!text || Number.isNaN(date.getTime())) return text || "";
@@ -98,7 +103,7 @@ const bridge = (() => {
       if (result.isError) throw new Error((result.content || []).map((block) => block.text || "").join(" ") || `${name} failed`);
       return result;
     },
-    format: { number, compact, bytes, when },
+    format: { number, compact, bytes, when, time, month },
   };
 })();
 

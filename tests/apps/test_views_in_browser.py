@@ -63,7 +63,12 @@ async def test_usage_view_shows_the_tools_numbers_and_other_months(apps_client: 
             shown(usage["total_tokens"]),
         ]
         assert await view.locator("#chart li").count() == len(usage["by_model"])
+        assert await view.locator("html").get_attribute("data-theme") == theme
         await view_host.screenshot(f"usage-{theme}")
+
+    # The host changes its theme while the view is open.
+    await view_host.page.evaluate("() => window.bridge.sendHostContextChange({ theme: 'light' })")
+    await view.locator("html[data-theme=light]").wait_for()
 
     # Keyboard: the previous month (nothing used then), through the host, then back.
     this_month = datetime.now(UTC).strftime("%Y-%m")
@@ -86,9 +91,12 @@ async def test_usage_view_shows_the_tools_numbers_and_other_months(apps_client: 
 # ----------------------------------------------------------------------------- chat session
 
 
-def _text(content: str) -> str:
-    """A stored message's text as the view shows it: attachment notes become chips."""
-    return re.sub(r"^\[attached [^\]\n]+\]$", "", content, flags=re.MULTILINE).strip()
+def _texts(content: str | list[dict]) -> list[str]:
+    """A stored message's text as the view shows it: attachment notes and blocks become chips."""
+    if isinstance(content, list):
+        return [block["text"] for block in content if "text" in block]
+    text = re.sub(r"^\[attached [^\]\n]+\]$", "", content, flags=re.MULTILINE).strip()
+    return [text] if text else []
 
 
 async def test_session_view_shows_every_message_and_follows_changes(apps_client: Client, view_host: ViewHost):
@@ -107,9 +115,33 @@ async def test_session_view_shows_every_message_and_follows_changes(apps_client:
         },
     )
     assert not second.is_error, second
+    # A turn with a tool's result and a document, as a client running its own tools sends it.
+    with_tool = await apps_client.call_tool(
+        "chat",
+        {
+            "modelId": "amazon.nova-lite-v1:0",
+            "sessionId": session_id,
+            "messages": [
+                {"role": "user", "content": "What is the weather in Sydney?"},
+                {
+                    "role": "assistant",
+                    "content": [{"toolUse": {"toolUseId": "t-1", "name": "get_weather", "input": {"city": "Sydney"}}}],
+                },
+                {
+                    "role": "user",
+                    "content": [
+                        {"toolResult": {"toolUseId": "t-1", "content": [{"text": "21 C, sunny"}]}},
+                        {"document": {"format": "pdf", "name": "forecast", "source": {"bytes": "JVBERi0xLjQK"}}},
+                        {"text": "Summarise it."},
+                    ],
+                },
+            ],
+        },
+    )
+    assert not with_tool.is_error, with_tool
     result = await apps_client.call_tool("get_session", {"sessionId": session_id})
     messages = result.structured_content["messages"]
-    assert len(messages) == 5
+    assert len(messages) == 7
 
     view = await view_host.open(URI["session"], "get_session", {"sessionId": session_id}, result)
     shown_messages = view.locator("li.message")
@@ -118,9 +150,15 @@ async def test_session_view_shows_every_message_and_follows_changes(apps_client:
     for index, message in enumerate(messages):
         item = shown_messages.nth(index)
         assert await item.get_attribute("data-role") == message["role"]
-        assert (await item.locator(".text").all_text_contents()) == [_text(message["content"])]
+        assert (await item.locator(".text").all_text_contents()) == _texts(message["content"])
     attachments = view.locator("li.message .chip")
-    assert await attachments.all_text_contents() == ["image"]
+    assert await attachments.all_text_contents() == ["image", "document: forecast · pdf"]
+    tool_result = view.locator("li.message details.tool")
+    assert await tool_result.locator("summary").text_content() == "Tool result for t-1"
+    await tool_result.locator("summary").focus()
+    await view_host.page.keyboard.press("Enter")  # opens the details
+    assert await tool_result.locator("pre").text_content() == "21 C, sunny"
+    assert await tool_result.evaluate("(details) => details.open")
     assert await view.locator('[data-fact="messages"]').text_content() == str(len(messages))
 
     # Live: another client adds a turn; the view reads the session again through the host.
@@ -129,9 +167,21 @@ async def test_session_view_shows_every_message_and_follows_changes(apps_client:
     await shown_messages.nth(len(messages) + 1).wait_for(timeout=15_000)
     assert await shown_messages.nth(len(messages)).locator(".text").text_content() == "Thanks, and a POP?"
     assert await shown_messages.count() == len(messages) + 2
+    assert "2 new messages" in await view.locator("#status").text_content()
+    assert await tool_result.evaluate("(details) => details.open"), "what the reader opened stays open"
     await view_host.screenshot("session-light")
     calls = (await view_host.host_state())["calls"]
     assert calls and all(call == {"name": "get_session", "arguments": {"sessionId": session_id}} for call in calls)
+
+    # Bound to chat_in_session too: its answer names the session and its token total.
+    arguments = {"sessionId": session_id, "message": "One more?"}
+    fourth = await apps_client.call_tool("chat_in_session", arguments)
+    view = await view_host.open(URI["session"], "chat_in_session", arguments, fourth, theme="dark")
+    await view.locator("li.message").nth(len(messages) + 3).wait_for()
+    assert await view.locator("li.message").count() == len(messages) + 4
+    tokens = fourth.structured_content["totalTokens"]
+    assert tokens > 0 and await view.locator('[data-fact="tokens"]').text_content() == shown(tokens)
+    await view_host.screenshot("session-dark")
 
 
 # ----------------------------------------------------------------------------- images
