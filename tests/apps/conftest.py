@@ -64,7 +64,15 @@ class ViewHost:
         self.client = client
         self.problems: list[str] = []
 
-    async def open(self, uri: str, tool: str, arguments: dict[str, Any], result: Any, theme: str = "light") -> Any:
+    async def open(
+        self,
+        uri: str,
+        tool: str,
+        arguments: dict[str, Any],
+        result: Any,
+        theme: str = "light",
+        capabilities: dict[str, Any] | None = None,
+    ) -> Any:
         """Read the view from the server, hand it the tool's real result, and return its frame."""
         html = (await self.client.read_resource(uri)).contents[0].text
         listed = {t.name: t for t in (await self.client.list_tools()).tools}
@@ -77,6 +85,7 @@ class ViewHost:
                 "tool": listed[tool].model_dump(mode="json", by_alias=True, exclude_none=True),
                 "toolInput": arguments,
                 "toolResult": result.model_dump(mode="json", by_alias=True, exclude_none=True),
+                "capabilities": capabilities,  # None: a host that does everything
             },
         )
         frame = self.page.frame_locator("#view")

@@ -88,6 +88,17 @@ async def test_usage_view_shows_the_tools_numbers_and_other_months(apps_client: 
     ]
 
 
+async def test_a_host_that_cannot_call_tools_still_gets_the_figures(apps_client: Client, view_host: ViewHost):
+    await chat(apps_client, "amazon.nova-micro-v1:0", "Hello there.")
+    result = await apps_client.call_tool("get_usage_stats", {})
+    view = await view_host.open(URI["usage"], "get_usage_stats", {}, result, capabilities={"logging": {}})
+    await view.locator("#table").wait_for()
+    assert await view.locator("#total-tokens").text_content() == shown(result.structured_content["total_tokens"])
+    await view.locator("#status", has_text="cannot call tools").wait_for()
+    assert await view.locator("#previous").is_disabled() and await view.locator("#pick").is_disabled()
+    assert (await view_host.host_state())["calls"] == []
+
+
 # ----------------------------------------------------------------------------- chat session
 
 
@@ -182,6 +193,7 @@ async def test_session_view_shows_every_message_and_follows_changes(apps_client:
     tokens = fourth.structured_content["totalTokens"]
     assert tokens > 0 and await view.locator('[data-fact="tokens"]').text_content() == shown(tokens)
     await view_host.screenshot("session-dark")
+    assert await view_host.page.evaluate("() => window.bridge.teardownResource({})") == {}  # the view stops reading
 
 
 # ----------------------------------------------------------------------------- images
