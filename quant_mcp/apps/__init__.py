@@ -137,7 +137,7 @@ def show_views(settings: Settings) -> Callable[[ServerRequestContext[Any, Any], 
     ``_meta.ui.resourceUri`` in ``tools/list``; every other client gets the lists it got
     before the views existed (no ``_meta.ui``, no ``ui://`` resources). Tool results are never
     touched."""
-    bound = cache(lambda: bindings(settings))  # on the first listing: the catalog is not imported to build a server
+    bound = cache(lambda: bindings(settings))  # built at the first listing for an Apps host, not when the server is built
 
     async def middleware(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         result = await call_next(ctx)
