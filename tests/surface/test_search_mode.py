@@ -113,3 +113,10 @@ async def test_the_read_only_header_holds_for_call_operation(simulator, era):
             assert created.is_error and READ_ONLY_HEADER in text_of(created)
             assert "create_vector_collection" not in await found(reader, "create vector collection", limit=50)
     assert not [r for r in simulator.state.requests if r.method == "POST"], "the refused call sent nothing"
+
+
+async def test_dynamic_toolsets_still_work_for_a_release_and_say_they_are_deprecated(simulator, caplog):
+    with caplog.at_level("WARNING", logger="quant_mcp"):
+        server = build_server(settings_for(simulator, dynamic_toolsets=True))
+    assert "deprecated" in caplog.text and "QUANT_TOOL_MODE=search" in caplog.text
+    assert {tool.name for tool in await server.list_tools()} == {"list_toolsets", "describe_toolset", "enable_toolset"}
