@@ -123,8 +123,9 @@ async def hide_writing_tools_when_asked(ctx: ServerRequestContext[Any, Any], cal
         return await call_next(ctx)
     params = ctx.params or {}
     name = params.get("name")
-    if name == "call_operation":  # search mode: the operation it would run is what counts
-        name = (params.get("arguments") or {}).get("name")
+    arguments = params.get("arguments")
+    if name == "call_operation" and isinstance(arguments, dict):  # search mode: the operation it runs is what counts
+        name = arguments.get("name")
     if ctx.method == "tools/call" and _writes(name):
         return CallToolResult(
             is_error=True,

@@ -102,31 +102,11 @@ async def test_targets_hold():
 
 async def test_the_measure_is_what_the_wire_carries():
     """The size measured here is the tools array of a real stdio tools/list answer."""
-    import subprocess
-    import sys
+    from tests.benchmarks._common import StdioServer, clean_env, quant_mcp_argv
 
-    messages = [
-        {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "budget", "version": "1"}},
-        },
-        {"jsonrpc": "2.0", "method": "notifications/initialized"},
-        {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}},
-    ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QUANT_")} | {
-        "QUANT_API_TOKEN": "unused",
-        "QUANT_ORGANIZATION": "unused",
-    }
-    process = subprocess.run(
-        [sys.executable, "-m", "quant_mcp", "serve", "--read-only"],
-        input="".join(json.dumps(m) + "\n" for m in messages),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    answer = next(json.loads(line) for line in process.stdout.splitlines() if json.loads(line).get("id") == 2)
-    wire = json.dumps(answer["result"]["tools"], ensure_ascii=False, separators=(",", ":"))
+    env = clean_env(QUANT_API_TOKEN="unused", QUANT_ORGANIZATION="unused")
+    with StdioServer(quant_mcp_argv("serve", "--read-only"), env, lifetime=60) as server:
+        server.initialize()
+        tools = server.request("tools/list")["tools"]
+    wire = json.dumps(tools, ensure_ascii=False, separators=(",", ":"))
     assert len(wire) == sum((await listed(read_only=True)).values()) + 1  # brackets, and no comma after the last
