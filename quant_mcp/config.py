@@ -72,6 +72,14 @@ class Settings(BaseSettings):
         default_factory=lambda: ["all"],
         description="MCP Apps views offered to hosts that render them: `all`, `none`, or some of usage, session, images.",
     )
+    confirm_destructive: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="Ask the user before a destructive tool runs: auto (when the client can ask), always (refuse clients that cannot), never.",
+    )
+    request_state_keys: SecretStr | None = Field(
+        None,
+        description="Comma-separated secrets (32+ characters) sealing 2026-era questions so any replica takes the answer; the first seals (default: one per process).",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", description="Log level (logs go to stderr).")
 
     # --- Streamable HTTP service (``quant-mcp serve --transport http``) ---

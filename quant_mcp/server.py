@@ -17,6 +17,7 @@ from quant_mcp import __version__, apps, sdk
 from quant_mcp import flows as flows  # importing it registers the composite tools' flows with the pipeline
 from quant_mcp.client import QuantClient
 from quant_mcp.config import Settings
+from quant_mcp.confirm import ask_before_destroying, request_state_security
 from quant_mcp.pipeline import CallMiddleware, Credentials, Runtime, configured_credentials
 from quant_mcp.prompts import register_prompts
 from quant_mcp.resources import change_notices, register_resources, remember_request
@@ -28,7 +29,7 @@ log = logging.getLogger("quant_mcp")
 
 # Call middleware, outermost first: every call of the pipeline (tool, resource, prompt,
 # completion, a flow's steps) runs through each, in this order.
-CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (change_notices,)
+CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (ask_before_destroying, change_notices)
 
 INSTRUCTIONS = """\
 Tools for the Quant AI platform (QuantCDN): chat with foundation models (buffered or streamed, \
@@ -63,7 +64,8 @@ def build_server(
     Streamable HTTP endpoint require a bearer token.
     """
 
-    tools = [] if settings.dynamic_toolsets else build_tools(select_operations(settings))
+    confirm = settings.confirm_destructive != "never"  # destructive tools' descriptions say the user is asked
+    tools = [] if settings.dynamic_toolsets else build_tools(select_operations(settings), confirm=confirm)
     schema_cache().save()  # the next start reads the tools' schemas instead of generating them
 
     @asynccontextmanager
@@ -102,6 +104,7 @@ def build_server(
         extensions=[extension for extension in [apps.extension(settings)] if extension],  # MCP Apps views (ui://)
         token_verifier=token_verifier,
         auth=auth,
+        request_state_security=request_state_security(settings),  # QUANT_REQUEST_STATE_KEYS: answers to any replica
     )
     if settings.dynamic_toolsets:
         check_selection(settings)

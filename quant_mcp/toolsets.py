@@ -228,7 +228,7 @@ class DynamicToolsets:
         if toolset in self.enabled:
             return ToolsetEnabled(toolset=toolset.value, added=[], message=f"Toolset {toolset.value} was already enabled.")
         operations = self.available(toolset)
-        for tool in build_tools(operations):
+        for tool in build_tools(operations, confirm=self.settings.confirm_destructive != "never"):
             sdk.add_tool(self.server, tool)
         names = [op.name for op in operations]
         self.enabled.add(toolset)
