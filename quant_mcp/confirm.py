@@ -145,8 +145,8 @@ async def _answer_of_retry(call: Call[Any]) -> tuple[str, str]:
     state = _state(ctx.request_state, op)
     if state is not None and state["target"] != digest:
         raise ToolError(
-            f"What the user confirmed ({state['what']}) is not what this call would change: nothing was sent to the "
-            f"Quant API. Call {op.name} again without the earlier answer to ask about this target."
+            f"What the user confirmed is not what this call would change (another organisation or target): nothing was "
+            f"sent to the Quant API. Call {op.name} again without the earlier answer to ask about this one."
         )
     answer = (ctx.input_responses or {}).get(QUESTION) if state is not None else None
     if not isinstance(answer, ElicitResult):
