@@ -15,7 +15,7 @@ from quant_mcp import catalog
 from quant_mcp.confirm import ASKS, QUESTION
 from quant_mcp.server import build_server
 from quant_mcp.simulator import Simulator
-from tests.conftest import make_settings, text_of
+from tests.conftest import MODEL, make_settings, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -70,6 +70,16 @@ async def test_accept_names_the_session_and_deletes_it(simulator: Simulator, era
         ]
         assert deletes(simulator) == [f"/api/v3/organizations/test-org/ai/sessions/{session}"]
         assert not await exists(c, session)
+
+
+async def test_legacy_routes_name_the_session_by_its_title(simulator: Simulator, era: str) -> None:
+    user = User()
+    async with client(simulator, era, user, api_routes="legacy") as c:
+        created = await c.call_tool("create_session", {"model": MODEL, "title": "Trip planning"})
+        session = created.structured_content["sessionId"]
+        assert not (await c.call_tool("delete_session", {"sessionId": session})).is_error
+    assert user.asked[0].startswith("Delete chat session 'Trip planning' (0 messages; sessionId ")
+    assert deletes(simulator) == [f"/organisations/test-org/ai/sessions/{session}"]
 
 
 @pytest.mark.parametrize(("action", "confirm", "said"), [("decline", True, "declined"), ("cancel", True, "dismissed"),
