@@ -163,6 +163,14 @@ async def test_descriptions_say_the_user_is_asked(simulator: Simulator) -> None:
     assert set(DESTRUCTIVE) <= set(asking)
 
 
+@pytest.mark.parametrize("mode", ["auto", "never"])
+async def test_tools_enabled_later_say_so_too(simulator: Simulator, mode: str) -> None:
+    async with client(simulator, "auto", dynamic_toolsets=True, confirm_destructive=mode) as c:
+        assert not (await c.call_tool("enable_toolset", {"toolset": "sessions"})).is_error
+        tools = {tool.name: tool for tool in (await c.list_tools()).tools}
+    assert (tools["delete_session"].description or "").endswith(ASKS) is (mode == "auto")
+
+
 async def test_read_only_mode_offers_nothing_to_ask_about(simulator: Simulator) -> None:
     async with client(simulator, "auto", read_only=True) as c:
         names = {tool.name for tool in (await c.list_tools()).tools}
