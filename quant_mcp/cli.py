@@ -217,10 +217,7 @@ def _serve(args: argparse.Namespace) -> int:
         )
     from quant_mcp.server import build_server
 
-    server = build_server(settings, simulate=args.simulate)
-    if sys.stdin.isatty():
-        print(TERMINAL_HINT, file=sys.stderr, flush=True)
-    return _run_stdio(server)
+    return _run_stdio(build_server(settings, simulate=args.simulate), hint=TERMINAL_HINT if sys.stdin.isatty() else None)
 
 
 def _until_stopped(run: Any) -> int:
@@ -235,23 +232,28 @@ def _until_stopped(run: Any) -> int:
         return 0
 
 
-def _run_stdio(server: MCPServer[Any]) -> int:
+def _run_stdio(server: MCPServer[Any], hint: str | None = None) -> int:
     """Serve over stdio until the client closes stdin, or Ctrl-C / SIGTERM.
 
     The SDK reads stdin in a worker thread that nothing can interrupt, so a signal cancels the
     server (closing the upstream client and the simulator) and then ends the process after
-    at most GRACE_SECONDS, rather than waiting for a line that may never come.
+    at most GRACE_SECONDS, rather than waiting for a line that may never come. ``hint`` goes
+    to stderr once signals are handled, so that a Ctrl-C right after it is never lost.
     """
     import anyio
+    import anyio.abc
 
     if sys.platform == "win32":  # pragma: no cover - no signal receivers on Windows event loops
+        if hint:
+            print(hint, file=sys.stderr, flush=True)
         return _until_stopped(lambda: server.run("stdio"))
 
     async def serve() -> None:
         async with anyio.create_task_group() as group:
 
-            async def stop_on_signal() -> None:
+            async def stop_on_signal(*, task_status: anyio.abc.TaskStatus[None]) -> None:
                 with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                    task_status.started()
                     async for _ in signals:
                         print("quant-mcp: stopped", file=sys.stderr, flush=True)
                         timer = threading.Timer(GRACE_SECONDS, os._exit, (0,))
@@ -260,7 +262,9 @@ def _run_stdio(server: MCPServer[Any]) -> int:
                         group.cancel_scope.cancel()
                         return
 
-            group.start_soon(stop_on_signal)
+            await group.start(stop_on_signal)
+            if hint:
+                print(hint, file=sys.stderr, flush=True)
             await server.run_stdio_async()
             group.cancel_scope.cancel()  # stdin closed: the client is gone
 
