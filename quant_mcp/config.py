@@ -7,6 +7,7 @@ a log line or a traceback.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -108,7 +109,7 @@ class Settings(BaseSettings):
     dynamic_toolsets: bool = Field(False, description="Start with discovery tools only; enable toolsets on request.")
     allowed_dirs: Annotated[list[Path], NoDecode] = Field(
         default_factory=list,
-        description="Directories attachments may be read from (besides the client's MCP roots).",
+        description="Directories chat attachments may be read from by path, besides the client's MCP roots: absolute paths separated by commas or the platform's path separator.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", description="Log level (logs go to stderr).")
 
@@ -164,10 +165,18 @@ class Settings(BaseSettings):
         description="Allow binding a non-loopback address with QUANT_HTTP_AUTH=none (anyone who can connect uses the server).",
     )
 
-    @field_validator("toolsets", "tools", "exclude_tools", "allowed_dirs", mode="before")
+    @field_validator("toolsets", "tools", "exclude_tools", mode="before")
     @classmethod
     def _lists(cls, value: object) -> object:
         return _split_list(value)
+
+    @field_validator("allowed_dirs", mode="before")
+    @classmethod
+    def _paths(cls, value: object) -> object:
+        """Commas, or the platform's path separator (``:``, ``;`` on Windows, where ``:`` is in ``C:\\``)."""
+        if isinstance(value, str):
+            value = value.replace(os.pathsep, ",")
+        return _split_list(value, colon=False)
 
     @field_validator("http_jwt_algorithms", "http_required_scopes", "http_allowed_hosts", "http_allowed_origins", mode="before")
     @classmethod
