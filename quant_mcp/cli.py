@@ -196,7 +196,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = _load_settings(args)
     if args.simulate:
-        ignored = [name for name, value in (("QUANT_API_TOKEN", settings.api_token), ("QUANT_ORGANIZATION", settings.organization)) if value]
+        ignored = [
+            name
+            for name, value in (("QUANT_API_TOKEN", settings.api_token), ("QUANT_ORGANIZATION", settings.organization))
+            if value
+        ]
         if ignored:
             print(
                 f"quant-mcp: --simulate ignores {' and '.join(ignored)}: the simulator has its own token and organisation.",

@@ -51,7 +51,9 @@ def _expand_toolsets(names: list[str]) -> set[Toolset]:
     valid = {toolset.value: toolset for toolset in Toolset}
     unknown = sorted(set(names) - set(valid) - {"all", "default"})
     if unknown:
-        guesses = [f"{name} (did you mean {' or '.join(closest(name, [*valid, 'all', 'default'])) or 'none close'}?)" for name in unknown]
+        guesses = [
+            f"{name} (did you mean {' or '.join(closest(name, [*valid, 'all', 'default'])) or 'none close'}?)" for name in unknown
+        ]
         raise SelectionError(
             f"Unknown toolset(s) in QUANT_TOOLSETS / --toolsets: {', '.join(guesses)}. "
             f"Valid: all, default ({', '.join(DEFAULT_TOOLSETS)}), {', '.join(valid)}."

@@ -120,7 +120,10 @@ def test_mcpb_manifest_has_the_required_fields():
     assert used == set(manifest["user_config"])
     assert manifest["user_config"]["api_token"]["sensitive"] is True
     assert set(manifest["compatibility"]["platforms"]) == {"darwin", "win32", "linux"}
-    assert manifest["compatibility"]["runtimes"]["python"] == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert (
+        manifest["compatibility"]["runtimes"]["python"]
+        == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    )
 
 
 def test_client_snippets_name_the_server_the_same_way():
@@ -321,14 +324,14 @@ def test_a_build_that_cannot_reach_a_registry_is_told_from_a_broken_one():
         "ERROR: failed to solve: python:3.11-slim: failed to resolve source metadata for docker.io/library/python:3.11-slim: "
         'failed to do request: Head "https://registry-1.docker.io/v2/library/python/manifests/3.11-slim": dial tcp: lookup '
         "registry-1.docker.io: no such host",
-        "Get \"https://registry-1.docker.io/v2/\": net/http: TLS handshake timeout",
+        'Get "https://registry-1.docker.io/v2/": net/http: TLS handshake timeout',
         "WARNING: Retrying (Retry(total=4)) after connection broken by 'NewConnectionError(...)': /simple/httpx/\n"
         "ERROR: No matching distribution found for httpx<1,>=0.28",
     ]
     for output in offline:
         assert registry_unreachable(output), output
     broken = [
-        "ERROR: failed to solve: failed to compute cache key: \"/quant_mcp\": not found",
+        'ERROR: failed to solve: failed to compute cache key: "/quant_mcp": not found',
         "ERROR: Could not install packages due to an OSError: [Errno 28] No space left on device",
         "hatchling.build: ValueError: License file does not exist: LICENSE",
     ]
@@ -365,7 +368,9 @@ def _python(version: str) -> str | None:
     candidates = [shutil.which(f"python{version}"), *sorted(map(str, pyenv.glob(f"{version}.*/bin/python{version}")))]
     candidates.append(f"/usr/bin/python{version}")
     for candidate in filter(None, candidates):
-        probe = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True)
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True
+        )
         if probe.returncode == 0 and probe.stdout.strip() == version:
             return candidate
     return None

@@ -101,7 +101,12 @@ def test_bad_settings_are_named_by_their_environment_variables_all_at_once():
         capture_output=True,
         text=True,
         timeout=60,
-        env={"PATH": "/usr/bin:/bin", "QUANT_READ_ONLY": "maybe", "QUANT_TIMEOUT": "-1", "QUANT_BASE_URL": "dashboard.quantcdn.io"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "QUANT_READ_ONLY": "maybe",
+            "QUANT_TIMEOUT": "-1",
+            "QUANT_BASE_URL": "dashboard.quantcdn.io",
+        },
     )
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "QUANT_READ_ONLY: should be true or false (got 'maybe')" in result.stderr
