@@ -30,12 +30,16 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from quant_mcp.auth import AuthConfigError, JWTVerifier, inbound_auth
 from quant_mcp.config import Settings
+from quant_mcp.limits import Limits, LimitsMiddleware
+from quant_mcp.redact import REDACTOR, install_log_redaction
 from quant_mcp.server import build_server
 from quant_mcp.tools import AppState, Credentials, configured_credentials
 
@@ -187,6 +191,7 @@ def build_http_app(
         transport_security=transport_security(settings, public_url),
         host=host,
     )
+    limits = guard_shared_use(settings, server, mcp_app, stateless=stateless)
     readiness = Readiness(server)
 
     @asynccontextmanager
@@ -198,10 +203,52 @@ def build_http_app(
             if isinstance(verifier, JWTVerifier):
                 await verifier.aclose()
 
-    return Starlette(
+    app = Starlette(
         routes=[Route("/healthz", healthz), Route("/readyz", readiness.respond), Mount("/", app=mcp_app)],
+        middleware=[Middleware(RememberPresentedTokens)],
         lifespan=lifespan,
     )
+    app.state.limits = limits
+    return app
+
+
+# ----------------------------------------------------------------------------- shared use: secrets and limits
+
+
+def guard_shared_use(settings: Settings, server: MCPServer[AppState], mcp_app: Starlette, *, stateless: bool) -> Limits:
+    """Redact the server's token from every log line, and count each client identity's sessions,
+    GET streams and large bodies (``limits.py``) inside inbound auth, where the caller is known."""
+    REDACTOR.add(settings.token_value())
+    install_log_redaction()
+    limits = Limits(settings, session_alive=lambda session_id: _session_known(server, session_id))
+    # Appended last, so it runs inside the SDK's authentication middleware (scope["user"] is set).
+    mcp_app.user_middleware.append(Middleware(LimitsMiddleware, limits=limits, stateless=stateless))
+    return limits
+
+
+def _session_known(server: MCPServer[AppState], session_id: str) -> bool:
+    # Whether the SDK still serves a 2025-era session (ended by DELETE, idle timeout or crash
+    # otherwise). SDK 2.3 keeps its sessions in a private dict and has no accessor.
+    return session_id in server.session_manager._server_instances
+
+
+class RememberPresentedTokens:
+    """ASGI middleware: every inbound bearer and X-Quant-Token a client presents is remembered by
+    the redactor (as a digest), so that no later log line or error text can carry it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for key, value in scope.get("headers") or ():
+                if key == b"authorization":
+                    scheme, _, credential = value.decode("latin-1").partition(" ")
+                    if scheme.lower() == "bearer":
+                        REDACTOR.remember(credential.strip())
+                elif key == b"x-quant-token":
+                    REDACTOR.remember(value.decode("latin-1").strip())
+        await self.app(scope, receive, send)
 
 
 def serve_http(settings: Settings, *, host: str, port: int, stateless: bool, simulate: bool) -> int:
@@ -232,5 +279,6 @@ def serve_http(settings: Settings, *, host: str, port: int, stateless: bool, sim
         file=sys.stderr,
     )
     config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(), timeout_graceful_shutdown=10)
+    install_log_redaction()  # again: uvicorn.Config has just configured uvicorn's own handlers
     uvicorn.Server(config).run()
     return 0
