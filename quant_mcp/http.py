@@ -36,12 +36,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from quant_mcp import sdk
 from quant_mcp.auth import AuthConfigError, JWTVerifier, inbound_auth
 from quant_mcp.config import Settings
 from quant_mcp.limits import Limits, LimitsMiddleware
+from quant_mcp.pipeline import Credentials, Runtime, configured_credentials
 from quant_mcp.redact import REDACTOR, install_log_redaction
 from quant_mcp.server import build_server
-from quant_mcp.tools import AppState, Credentials, configured_credentials
 
 log = logging.getLogger("quant_mcp.http")
 
@@ -121,7 +122,7 @@ class Readiness:
     (any status below 500; no token is sent). The answer is cached briefly, and one probe at a
     time goes out, so a flood of unauthenticated /readyz requests cannot flood the Quant API."""
 
-    def __init__(self, server: MCPServer[AppState]) -> None:
+    def __init__(self, server: MCPServer[Runtime]) -> None:
         self._server = server
         self._probe: httpx.AsyncClient | None = None
         self._last: tuple[float, str | None] = (float("-inf"), None)
@@ -136,10 +137,8 @@ class Readiness:
             finally:
                 self._probe = None
 
-    def _state(self) -> AppState | None:
-        # The state the server's lifespan yielded; SDK 2.3 keeps it on the session manager
-        # (no public accessor) and clears it at shutdown.
-        return self._server.session_manager._lifespan_state
+    def _state(self) -> Runtime | None:
+        return sdk.lifespan_state(self._server)
 
     async def _problem(self) -> str | None:
         state = self._state()
@@ -215,7 +214,7 @@ def build_http_app(
 # ----------------------------------------------------------------------------- shared use: secrets and limits
 
 
-def guard_shared_use(settings: Settings, server: MCPServer[AppState], mcp_app: Starlette, *, stateless: bool) -> Limits:
+def guard_shared_use(settings: Settings, server: MCPServer[Runtime], mcp_app: Starlette, *, stateless: bool) -> Limits:
     """Redact the server's token from every log line, and count each client identity's sessions,
     GET streams and large bodies (``limits.py``) inside inbound auth, where the caller is known."""
     REDACTOR.add(settings.token_value())
@@ -226,7 +225,7 @@ def guard_shared_use(settings: Settings, server: MCPServer[AppState], mcp_app: S
     return limits
 
 
-def _session_known(server: MCPServer[AppState], session_id: str) -> bool:
+def _session_known(server: MCPServer[Runtime], session_id: str) -> bool:
     # Whether the SDK still serves a 2025-era session (ended by DELETE, idle timeout or crash
     # otherwise). SDK 2.3 keeps its sessions in a private dict and has no accessor.
     return session_id in server.session_manager._server_instances
