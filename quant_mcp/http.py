@@ -219,16 +219,10 @@ def guard_shared_use(settings: Settings, server: MCPServer[Runtime], mcp_app: St
     GET streams and large bodies (``limits.py``) inside inbound auth, where the caller is known."""
     REDACTOR.add(settings.token_value())
     install_log_redaction()
-    limits = Limits(settings, session_alive=lambda session_id: _session_known(server, session_id))
+    limits = Limits(settings, session_alive=lambda session_id: sdk.session_open(server, session_id))
     # Appended last, so it runs inside the SDK's authentication middleware (scope["user"] is set).
     mcp_app.user_middleware.append(Middleware(LimitsMiddleware, limits=limits, stateless=stateless))
     return limits
-
-
-def _session_known(server: MCPServer[Runtime], session_id: str) -> bool:
-    # Whether the SDK still serves a 2025-era session (ended by DELETE, idle timeout or crash
-    # otherwise). SDK 2.3 keeps its sessions in a private dict and has no accessor.
-    return session_id in server.session_manager._server_instances
 
 
 class RememberPresentedTokens:

@@ -32,14 +32,22 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.shared.exceptions import MCPError
+from mcp_types import INTERNAL_ERROR
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quant_mcp.config import Settings
+from quant_mcp.errors import UpstreamStatusError
+
+if TYPE_CHECKING:
+    from quant_mcp.pipeline import Call, Next, Outcome
 
 TOKEN_HEADER = b"x-quant-token"
 ORGANIZATION_HEADERS = (b"x-quant-organization", b"x-quant-organisation")
@@ -306,6 +314,7 @@ class LimitsMiddleware:
             await self.app(scope, receive, send)
             return
         identity = identity_of(scope, self.limits.settings)
+        scope[SCOPE_KEY] = (self.limits, identity)
         async with AsyncExitStack() as held:  # what this request holds, released when it ends
             try:
                 if scope["method"] == "GET" and _header(scope, SESSION_HEADER):
@@ -360,3 +369,64 @@ async def _reply_429(exc: LimitExceeded, send: Send) -> None:
         }
     )
     await send({"type": "http.response.body", "body": raw})
+
+
+# ----------------------------------------------------------------------------- calls and listen streams
+
+SCOPE_KEY = "quant_mcp.limits"  # LimitsMiddleware puts (limits, identity) in each /mcp request's ASGI scope
+
+
+def _of(request: Any) -> tuple[Limits, str] | None:
+    """The limits and identity of the HTTP request behind an MCP request; None on stdio and in memory."""
+    scope = getattr(request, "scope", None)
+    return scope.get(SCOPE_KEY) if scope is not None else None
+
+
+async def limit_calls(call: Call[Any], call_next: Next) -> Outcome:
+    """Call middleware: the tool-call rate, a route the Quant API paused for this tenant, and this
+    identity's share of upstream requests. Over a limit: a tool error naming it, nothing sent."""
+    found = _of(call.ctx.request_context.request)
+    if found is None:
+        return await call_next(call)
+    limits, identity = found
+    try:
+        if call.origin == "tool":
+            limits.tool_rates.take(identity, call.operation.name)
+        if call.request is None:  # a composite tool: each of its steps is limited as it runs
+            return await call_next(call)
+        route = call.operation.route_for(call.settings.api_routes)
+        where = f"{route.method} {route.path}"
+        tenant = tenant_key(call.token, call.organisation)
+        paused = limits.pauses.remaining(tenant, where)
+        if paused:
+            raise LimitExceeded(
+                f"The Quant API rate-limited {call.operation.name} for your organisation (429) and asked to wait; "
+                f"nothing was sent. Retry in {math.ceil(paused)} s.",
+                paused,
+            )
+        async with limits.upstream.slot(identity):
+            try:
+                return await call_next(call)
+            except UpstreamStatusError as exc:
+                if exc.status == 429 and exc.retry_after:
+                    limits.pauses.pause(tenant, where, exc.retry_after)
+                raise
+    except (LimitExceeded, ServerBusy) as exc:
+        raise ToolError(str(exc)) from None
+
+
+async def limit_listen_streams(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+    """Server middleware: a 2026-era ``subscriptions/listen`` stream counts against its identity's
+    QUANT_LIMIT_LISTEN_STREAMS while it is open (2025-era GET streams are counted by LimitsMiddleware)."""
+    found = _of(ctx.request) if ctx.method == "subscriptions/listen" else None
+    if found is None:
+        return await call_next(ctx)
+    limits, identity = found
+    try:
+        limits.listen_streams.take(identity)
+    except LimitExceeded as exc:
+        raise MCPError(INTERNAL_ERROR, str(exc)) from None
+    try:
+        return await call_next(ctx)
+    finally:
+        limits.listen_streams.give_back(identity)

@@ -23,7 +23,11 @@ import hashlib
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from mcp.shared.exceptions import MCPError
+from pydantic import BaseModel
 
 REDACTED = "[redacted]"
 REMEMBERED = 10_000  # presented tokens whose digests are kept (32 bytes each)
@@ -183,3 +187,40 @@ def install_log_redaction() -> None:
         _with_filter(logger)
         for handler in logger.handlers:
             _with_filter(handler)
+
+
+# ----------------------------------------------------------------------------- what reaches a client
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _scrub(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
+    return value
+
+
+async def redact_replies(ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
+    """Server middleware, outermost: no error a client receives carries a secret.
+
+    Errors are where upstream and library text reaches a client (a tool error result, a
+    JSON-RPC error of a resource read or a prompt, both protocol eras); successful results are
+    data and are left as they are. The places that build error text redact it already; this is
+    the net under them.
+    """
+    try:
+        result = await call_next(ctx)
+    except MCPError as exc:
+        exc.error = exc.error.model_copy(update={"message": redact(exc.error.message)})
+        exc.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in exc.args)
+        raise
+    except Exception as exc:
+        exc.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in exc.args)
+        raise
+    if isinstance(result, BaseModel) and getattr(result, "is_error", False):
+        result = result.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if isinstance(result, dict) and result.get("isError"):
+        result = _scrub(result)
+    return result

@@ -17,8 +17,10 @@ from quant_mcp import __version__, sdk
 from quant_mcp import flows as flows  # importing it registers the composite tools' flows with the pipeline
 from quant_mcp.client import QuantClient
 from quant_mcp.config import Settings
+from quant_mcp.limits import limit_calls, limit_listen_streams
 from quant_mcp.pipeline import CallMiddleware, Credentials, Runtime, configured_credentials
 from quant_mcp.prompts import register_prompts
+from quant_mcp.redact import REDACTOR, install_log_redaction, redact_replies
 from quant_mcp.resources import change_notices, register_resources, remember_request
 from quant_mcp.schema_cache import schema_cache
 from quant_mcp.tools import build_tools
@@ -28,7 +30,7 @@ log = logging.getLogger("quant_mcp")
 
 # Call middleware, outermost first: every call of the pipeline (tool, resource, prompt,
 # completion, a flow's steps) runs through each, in this order.
-CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (change_notices,)
+CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (limit_calls, change_notices)
 
 INSTRUCTIONS = """\
 Tools for the Quant AI platform (QuantCDN): chat with foundation models (buffered or streamed, \
@@ -63,6 +65,7 @@ def build_server(
     Streamable HTTP endpoint require a bearer token.
     """
 
+    install_log_redaction()
     tools = [] if settings.dynamic_toolsets else build_tools(select_operations(settings))
     schema_cache().save()  # the next start reads the tools' schemas instead of generating them
 
@@ -85,6 +88,7 @@ def build_server(
                     }
                 )
                 log.warning("quant-mcp is using the built-in simulator at %s (organisation %s)", base_url, effective.organization)
+            REDACTOR.add(effective.token_value())
             client = QuantClient(effective, transport=transport)
             stack.push_async_callback(client.aclose)
             yield Runtime(settings=effective, client=client, credentials=credentials, middleware=CALL_MIDDLEWARE)
@@ -98,7 +102,7 @@ def build_server(
         lifespan=lifespan,
         log_level=settings.log_level,
         tools=tools,
-        middleware=[remember_request, hide_writing_tools_when_asked],
+        middleware=[redact_replies, limit_listen_streams, remember_request, hide_writing_tools_when_asked],
         token_verifier=token_verifier,
         auth=auth,
     )
