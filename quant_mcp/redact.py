@@ -41,7 +41,7 @@ _FIELD = re.compile(
     (?:(?:bearer|basic)\s+)?(?:\[redacted\]|[^\s"',;&}\]\[]+)
     """
 )
-_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=:-]{6,}")
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=:-]{8,}")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*")
 _QUANT_TOKEN = re.compile(r"\bqc_[A-Za-z0-9_\-]{6,}")
 _WORDS = (re.compile(r"[^\s\"'<>,;()\[\]{}\\`]+"), re.compile(r"[A-Za-z0-9._~+/=-]+"))

@@ -23,8 +23,9 @@ from quant_mcp.prompts import register_prompts
 from quant_mcp.redact import REDACTOR, install_log_redaction, redact_replies
 from quant_mcp.resources import change_notices, register_resources, remember_request
 from quant_mcp.schema_cache import schema_cache
+from quant_mcp.subscriptions import TenantBus
 from quant_mcp.tools import build_tools
-from quant_mcp.toolsets import check_selection, hide_writing_tools_when_asked, register_discovery_tools, select_operations
+from quant_mcp.toolsets import DynamicToolsets, check_selection, hide_writing_tools_when_asked, select_operations
 
 log = logging.getLogger("quant_mcp")
 
@@ -93,6 +94,9 @@ def build_server(
             stack.push_async_callback(client.aclose)
             yield Runtime(settings=effective, client=client, credentials=credentials, middleware=CALL_MIDDLEWARE)
 
+    dynamic = DynamicToolsets(settings) if settings.dynamic_toolsets else None
+    bus = TenantBus()  # 2026-era listen streams hear only their own tenant
+    middleware = [redact_replies, limit_listen_streams, bus.per_request, remember_request, hide_writing_tools_when_asked]
     server: MCPServer[Runtime] = MCPServer(
         "quant-mcp",
         title="Quant AI",
@@ -102,13 +106,14 @@ def build_server(
         lifespan=lifespan,
         log_level=settings.log_level,
         tools=tools,
-        middleware=[redact_replies, limit_listen_streams, remember_request, hide_writing_tools_when_asked],
+        middleware=[*middleware, dynamic.per_client] if dynamic else middleware,
+        subscriptions=bus,
         token_verifier=token_verifier,
         auth=auth,
     )
-    if settings.dynamic_toolsets:
+    if dynamic:
         check_selection(settings)
-        register_discovery_tools(server, settings)
+        dynamic.register(server)
     register_resources(server)
     register_prompts(server)
     sdk.advertise_list_changes(server)
