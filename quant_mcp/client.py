@@ -89,7 +89,7 @@ class QuantClient:
             headers={"Accept": "application/json", "User-Agent": f"quant-mcp/{__version__}"},
             transport=transport,
             follow_redirects=False,  # a redirect must never carry the bearer token elsewhere
-            cookies=httpx.Cookies(_NoCookies()),  # one client serves every tenant: nothing upstream-stateful is kept
+            cookies=_NoCookies(),  # one client serves every tenant: nothing upstream-stateful is kept
         )
 
     async def aclose(self) -> None:
