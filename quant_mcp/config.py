@@ -138,7 +138,7 @@ class Settings(BaseSettings):
     )
     limit_large_body_bytes: int = Field(1_048_576, gt=0, description="From how many bytes a request body counts as large.")
     limit_tool_calls_per_minute: int = Field(
-        1200, gt=0, description="Calls of any one tool per client identity per minute (a burst of that many, refilled evenly)."
+        3000, gt=0, description="Calls of any one tool per client identity per minute (a burst of that many, refilled evenly)."
     )
 
     @field_validator("toolsets", "tools", "exclude_tools", "allowed_dirs", mode="before")

@@ -13,7 +13,7 @@ open 2025-era sessions         QUANT_LIMIT_SESSIONS                50
 open listen streams            QUANT_LIMIT_LISTEN_STREAMS          10
 Quant API requests in flight   QUANT_LIMIT_UPSTREAM_REQUESTS       32 (more wait their turn, up to QUANT_TIMEOUT)
 large requests in flight       QUANT_LIMIT_LARGE_BODIES            2 (over QUANT_LIMIT_LARGE_BODY_BYTES, 1 MiB)
-calls of one tool per minute   QUANT_LIMIT_TOOL_CALLS_PER_MINUTE   1200
+calls of one tool per minute   QUANT_LIMIT_TOOL_CALLS_PER_MINUTE   3000
 =============================  ==================================  =======
 
 A client over a limit is told which limit, its setting, and when to retry: HTTP 429 with
