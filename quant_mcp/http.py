@@ -30,6 +30,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
+from starlette.authentication import UnauthenticatedUser
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -204,7 +205,6 @@ def build_http_app(
 
     app = Starlette(
         routes=[Route("/healthz", healthz), Route("/readyz", readiness.respond), Mount("/", app=mcp_app)],
-        middleware=[Middleware(RememberPresentedTokens)],
         lifespan=lifespan,
     )
     app.state.limits = limits
@@ -220,20 +220,22 @@ def guard_shared_use(settings: Settings, server: MCPServer[Runtime], mcp_app: St
     REDACTOR.add(settings.token_value())
     install_log_redaction()
     limits = Limits(settings, session_alive=lambda session_id: sdk.session_open(server, session_id))
-    # Appended last, so it runs inside the SDK's authentication middleware (scope["user"] is set).
+    # Appended last, so they run inside the SDK's authentication middleware (scope["user"] is set).
+    mcp_app.user_middleware.append(Middleware(RememberPresentedTokens))
     mcp_app.user_middleware.append(Middleware(LimitsMiddleware, limits=limits, stateless=stateless))
     return limits
 
 
 class RememberPresentedTokens:
-    """ASGI middleware: every inbound bearer and X-Quant-Token a client presents is remembered by
-    the redactor (as a digest), so that no later log line or error text can carry it."""
+    """ASGI middleware inside inbound auth: the bearer and X-Quant-Token of every admitted request
+    are remembered by the redactor (as digests), so that no later log line or error text carries
+    them. Refused requests are not remembered: garbage tokens cannot crowd out real ones."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and not isinstance(scope.get("user"), UnauthenticatedUser):
             for key, value in scope.get("headers") or ():
                 if key == b"authorization":
                     scheme, _, credential = value.decode("latin-1").partition(" ")

@@ -148,13 +148,21 @@ class Sessions:
         self._owned: dict[str, set[str]] = {}
         self._opening: dict[str, int] = {}
 
+    PRUNE_ABOVE = 1000  # identities tracked before those whose sessions all ended are forgotten
+
     def count(self, identity: str) -> int:
+        if len(self._owned) > self.PRUNE_ABOVE:
+            for other in list(self._owned):
+                self._prune(other)
+        self._prune(identity)
+        return len(self._owned.get(identity, ())) + self._opening.get(identity, 0)
+
+    def _prune(self, identity: str) -> None:
         owned = self._owned.get(identity)
-        if owned:
+        if owned is not None:
             owned.intersection_update({sid for sid in owned if self.alive(sid)})
             if not owned:
                 del self._owned[identity]
-        return len(self._owned.get(identity, ())) + self._opening.get(identity, 0)
 
     @asynccontextmanager
     async def opening(self, identity: str) -> AsyncIterator[Callable[[str], None]]:

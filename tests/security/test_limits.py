@@ -17,7 +17,8 @@ from mcp import MCPError
 from quant_mcp.client import QuantClient
 from quant_mcp.errors import NotSent
 from quant_mcp.simulator import Fault
-from tests.conftest import OTHER_ORG, TEST_ORG, make_settings, text_of
+from tests.conftest import OTHER_ORG, TEST_ORG, TEST_TOKEN, make_settings, text_of
+from tests.http.conftest import connect
 from tests.security.conftest import ALICE, BOB, as_alice, as_bob, shared_service
 
 pytestmark = pytest.mark.anyio
@@ -222,3 +223,31 @@ def test_limits_reply_as_json_rpc() -> None:
     body, headers = too_many(LimitExceeded("Too many things (QUANT_LIMIT_X). Retry in 3 s.", 2.2))
     assert json.loads(json.dumps(body))["error"]["message"].startswith("Too many things")
     assert headers == {"Retry-After": "3"}
+
+
+async def test_with_jwt_the_identity_is_the_subject_not_the_token(simulator) -> None:
+    """Single tenant, so the inbound credential is the identity: two tokens of one subject share
+    its limits; another subject (same client application) does not."""
+    from tests.http.test_auth import Issuer, jwt_settings
+
+    issuer = Issuer()
+    single = {"http_tenancy": "single", "api_token": TEST_TOKEN, "organization": TEST_ORG}
+    async with (
+        issuer.serving() as jwks_url,
+        shared_service(simulator, **jwt_settings(jwks_url), **single, limit_tool_calls_per_minute=2) as url,
+    ):
+        ada_1 = {"Authorization": f"Bearer {issuer.token(sub='ada')}"}
+        ada_2 = {"Authorization": f"Bearer {issuer.token(sub='ada', jti='second')}"}
+        grace = {"Authorization": f"Bearer {issuer.token(sub='grace')}"}
+        assert ada_1 != ada_2
+        async with (
+            connect(url, headers=ada_1) as first,
+            connect(url, headers=ada_2) as second,
+            connect(url, headers=grace) as other,
+        ):
+            ok(await first.call_tool("list_models", {}))
+            ok(await second.call_tool("list_models", {}))
+            refused = await first.call_tool("list_models", {})
+            assert refused.is_error and "QUANT_LIMIT_TOOL_CALLS_PER_MINUTE" in text_of(refused)
+            for _ in range(2):
+                ok(await other.call_tool("list_models", {}))
