@@ -248,13 +248,9 @@ class UpstreamSlots:
         if semaphore.value == self.limit and not semaphore.statistics().tasks_waiting:
             self._slots.pop(identity, None)
 
-    def in_flight(self, identity: str) -> int:
-        semaphore = self._slots.get(identity)
-        return 0 if semaphore is None else self.limit - semaphore.value
-
 
 class RoutePauses:
-    """Routes the Quant API rate-limited (429 with Retry-After) per tenant: calls wait it out or are refused."""
+    """Routes the Quant API rate-limited (429 with Retry-After), per tenant: its calls there are refused until then."""
 
     def __init__(self) -> None:
         self._until: dict[tuple[str, str], float] = {}
@@ -294,9 +290,6 @@ class Limits:
         self.tool_rates = ToolRates(settings.limit_tool_calls_per_minute)
         self.upstream = UpstreamSlots(settings.limit_upstream_requests, wait=settings.timeout)
         self.pauses = RoutePauses()
-
-    def asgi(self, app: ASGIApp, *, stateless: bool) -> ASGIApp:
-        return LimitsMiddleware(app, self, stateless=stateless)
 
 
 # ----------------------------------------------------------------------------- HTTP requests

@@ -1,7 +1,8 @@
 """Resource subscriptions for 2025-era sessions, and which sessions hear of a change.
 
 A 2026-07-28 client subscribes with ``subscriptions/listen``, which the SDK serves from its
-subscription bus (``announce_change`` publishes there). For the handshake era (2025-03-26 to
+subscription bus (``announce_change`` publishes there); that bus is :class:`TenantBus`, so a
+listen stream hears only its own tenant's events. For the handshake era (2025-03-26 to
 2025-11-25) MCPServer 2.3 has nothing: no ``resources/subscribe`` handler, hence no
 ``resources.subscribe`` capability, and a notification sent through ``ctx.session`` reaches
 the calling session only. This module fills that gap:

@@ -113,15 +113,13 @@ def select_operations(settings: Settings) -> list[Operation]:
 
 
 def asks_read_only(ctx: ServerRequestContext[Any, Any]) -> bool:
-    """Whether this request is read-only: any value of any ``X-Quant-Read-Only`` that is not clearly false."""
-    headers = getattr(ctx.request, "headers", None)  # None on stdio and in memory
+    """Whether this request is read-only: any value of any ``X-Quant-Read-Only`` that is not clearly false
+    (an empty one included: a header sent at all asks for something)."""
+    headers = getattr(ctx.request, "headers", None)  # Starlette's Headers over HTTP; None on stdio and in memory
     if headers is None:
         return False
-    occurrences = headers.getlist(READ_ONLY_HEADER) if hasattr(headers, "getlist") else [headers.get(READ_ONLY_HEADER)]
-    values = [value.strip().lower() for occurrence in occurrences if occurrence is not None for value in occurrence.split(",")]
-    return any(value not in _FALSE for value in values) or any(
-        not occurrence.strip() for occurrence in occurrences if occurrence is not None
-    )
+    values = [value.strip().lower() for header in headers.getlist(READ_ONLY_HEADER) for value in header.split(",")]
+    return any(value not in _FALSE for value in values)
 
 
 def _writes(tool_name: object) -> bool:
