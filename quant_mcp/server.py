@@ -66,7 +66,6 @@ def build_server(
     Streamable HTTP endpoint require a bearer token.
     """
 
-    install_log_redaction()
     tools = [] if settings.dynamic_toolsets else build_tools(select_operations(settings))
     schema_cache().save()  # the next start reads the tools' schemas instead of generating them
 
@@ -117,4 +116,5 @@ def build_server(
     register_resources(server)
     register_prompts(server)
     sdk.advertise_list_changes(server)
+    install_log_redaction()  # after MCPServer has configured logging: its handlers get the filter too
     return server

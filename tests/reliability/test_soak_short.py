@@ -49,11 +49,19 @@ async def _soak_beside_a_misbehaver(url: str, pid: int, result: Soak, statuses: 
             stop.set()
 
 
-def test_a_short_soak_serves_every_call_without_an_error_beside_a_misbehaving_client() -> None:
-    result = Soak(seconds=SECONDS, clients=CLIENTS)
+def soak_beside_a_misbehaver(seconds: float) -> tuple[Soak, Counter[int]]:
+    """The soak for ``seconds``, with the misbehaving client alongside; the soak's result and the
+    HTTP statuses the misbehaver got. ``python -c 'from tests.reliability.test_soak_short import
+    soak_beside_a_misbehaver as s; print(s(120))'`` runs the full two minutes."""
+    result = Soak(seconds=seconds, clients=CLIENTS)
     statuses: Counter[int] = Counter()
     with simulator_process() as base_url, http_server(base_url, inbound_token=f"{CLIENT_TOKEN},{MISBEHAVER_TOKEN}") as (url, pid):
         anyio.run(_soak_beside_a_misbehaver, url, pid, result, statuses)
+    return result, statuses
+
+
+def test_a_short_soak_serves_every_call_without_an_error_beside_a_misbehaving_client() -> None:
+    result, statuses = soak_beside_a_misbehaver(SECONDS)
 
     TALLY["soak (short): calls served"] += len(result.calls)
     TALLY["soak (short): errors"] += len(result.errors)

@@ -113,3 +113,37 @@ def test_a_serve_process_at_debug_logs_no_token(tmp_path) -> None:
     stderr = anyio.run(run)
     assert "failed" in stderr and "receive_response_headers" in stderr, "logged at DEBUG (httpcore's lines)"
     assert not leaks(stderr), [line for line in stderr.splitlines() if leaks(line)][:3]
+
+
+def test_a_stdio_process_at_debug_says_no_token(tmp_path) -> None:
+    """stdio: the same quoting gateway; neither the protocol nor stderr carries the token."""
+    import anyio
+    from mcp import Client, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    async def run() -> tuple[list[str], str]:
+        from quant_mcp.simulator import Simulator
+        from tests.http.conftest import serve_app
+
+        async with Simulator(tokens={TEST_TOKEN: TEST_ORG}) as sim:
+            proxy = Gateway(sim.base_url, quote_authorization=".*")
+            async with serve_app(proxy) as gateway_url:
+                params = StdioServerParameters(
+                    command=sys.executable,
+                    args=["-m", "quant_mcp", "serve", "--log-level", "DEBUG"],
+                    env={
+                        "QUANT_API_TOKEN": TEST_TOKEN,
+                        "QUANT_ORGANIZATION": TEST_ORG,
+                        "QUANT_BASE_URL": gateway_url,
+                        "QUANT_MAX_RETRIES": "0",
+                    },
+                )
+                with open(tmp_path / "stderr", "w+") as errlog:
+                    async with Client(stdio_client(params, errlog=errlog)) as client:
+                        seen = await everything_fails(client)
+        return seen, (tmp_path / "stderr").read_text()
+
+    seen, stderr = anyio.run(run)
+    assert any("[redacted]" in text for text in seen)
+    assert not [text for text in seen if leaks(text)]
+    assert "failed" in stderr and not leaks(stderr), [line for line in stderr.splitlines() if leaks(line)][:3]
