@@ -13,7 +13,7 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context
 from pydantic import SecretStr
 
-from quant_mcp import __version__, sdk
+from quant_mcp import __version__, apps, sdk
 from quant_mcp import flows as flows  # importing it registers the composite tools' flows with the pipeline
 from quant_mcp.client import QuantClient
 from quant_mcp.config import Settings
@@ -95,7 +95,14 @@ def build_server(
 
     dynamic = DynamicToolsets(settings) if settings.dynamic_toolsets else None
     bus = TenantBus()  # 2026-era listen streams hear only their own tenant
-    middleware = [redact_replies, limit_listen_streams, bus.per_request, remember_request, hide_writing_tools_when_asked]
+    middleware = [
+        redact_replies,
+        limit_listen_streams,
+        bus.per_request,
+        remember_request,
+        hide_writing_tools_when_asked,
+        apps.show_views(settings),
+    ]
     server: MCPServer[Runtime] = MCPServer(
         "quant-mcp",
         title="Quant AI",
@@ -107,6 +114,7 @@ def build_server(
         tools=tools,
         middleware=[*middleware, dynamic.per_client] if dynamic else middleware,
         subscriptions=bus,
+        extensions=[extension for extension in [apps.extension(settings)] if extension],  # MCP Apps views (ui://)
         token_verifier=token_verifier,
         auth=auth,
     )
