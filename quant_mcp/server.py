@@ -59,8 +59,8 @@ def build_server(
     """An MCPServer for these settings.
 
     ``simulate`` serves the built-in Quant AI simulator on a loopback port for the server's
-    lifetime (started by the first call) and points the client at it with a demo token and
-    organisation. ``transport``
+    lifetime (started by the first call) and points the client at it with the simulator's own
+    token and organisation, whatever the settings say. ``transport``
     lets tests route upstream calls elsewhere; ``credentials`` is how the HTTP layer supplies
     each caller's own Quant token; ``token_verifier`` and ``auth`` (given together) make the
     Streamable HTTP endpoint require a bearer token.
@@ -80,12 +80,10 @@ def build_server(
                 base_url = await stack.enter_async_context(
                     simulator_on_first_connection({DEMO_TOKEN: DEMO_ORGANISATION})  # started by the first call
                 )
+                # Always the simulator's own identity: a real token or organisation from the
+                # environment would only be refused by it (the CLI says it ignores them).
                 effective = settings.model_copy(
-                    update={
-                        "base_url": base_url,
-                        "api_token": settings.api_token or SecretStr(DEMO_TOKEN),
-                        "organization": settings.organization or DEMO_ORGANISATION,
-                    }
+                    update={"base_url": base_url, "api_token": SecretStr(DEMO_TOKEN), "organization": DEMO_ORGANISATION}
                 )
                 log.warning("quant-mcp is using the built-in simulator at %s (organisation %s)", base_url, effective.organization)
             REDACTOR.add(effective.token_value())
