@@ -99,8 +99,9 @@ def lean(schema: dict[str, Any], *, output: bool = False) -> dict[str, Any]:
                 if len(rest) == 1:
                     out.update(walk(rest[0], expanding))
                     continue
-            if key == "properties":  # names, not keywords
-                out[key] = {name: walk(sub, expanding) for name, sub in value.items()}
+            if key == "properties":  # names, not keywords; none at all says nothing
+                if value:
+                    out[key] = {name: walk(sub, expanding) for name, sub in value.items()}
                 continue
             out[key] = walk(value, expanding)
         return out

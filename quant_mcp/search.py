@@ -24,7 +24,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.mcpserver.tools.base import Tool
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from quant_mcp import catalog
@@ -101,8 +101,9 @@ def score(op: Operation, query: str) -> int:
 class Search:
     """The operations one server reaches in search mode, and the three tools over them."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, confirm: bool) -> None:
         self.settings = settings
+        self.confirm = confirm
 
     def offered(self, ctx: Context | None) -> list[Operation]:
         read_only = ctx is not None and asks_read_only(ctx.request_context)
@@ -139,7 +140,7 @@ class Search:
     ) -> OperationInterface:
         """One operation's arguments (JSON Schema), result and hints, to call it with call_operation."""
         op, name = self.operation(name, ctx)
-        tool = typed_tool(op, name)
+        tool = typed_tool(op, name, self.confirm)
         hints = annotations_for(op).model_dump(by_alias=True, exclude_none=True)
         return OperationInterface(
             name=name,
@@ -156,11 +157,11 @@ class Search:
         name: Annotated[str, Field(min_length=1, max_length=100, description="From find_operations.")],
         ctx: Context,
         arguments: Annotated[dict[str, Any], Field(description="As describe_operation shows.")] | None = None,
-    ) -> CallToolResult:
+    ) -> CallToolResult | InputRequiredResult:
         """Call a Quant AI operation by name; the answer is what its own tool returns."""
         op, name = self.operation(name, ctx)
         try:
-            return await typed_tool(op, name).run(arguments or {}, ctx)
+            return await typed_tool(op, name, self.confirm).run(arguments or {}, ctx)
         except ToolError as exc:  # what the typed tool's caller would read, under the operation's name
             if isinstance(exc, UnexpectedToolError):
                 log.exception("operation %r raised an unexpected exception", name)
@@ -168,13 +169,13 @@ class Search:
 
 
 @cache
-def typed_tool(op: Operation, name: str) -> Tool:
-    return build_tool(op, name)
+def typed_tool(op: Operation, name: str, confirm: bool) -> Tool:
+    return build_tool(op, name, confirm=confirm)
 
 
-def register_search_tools(server: MCPServer[Any], settings: Settings) -> Search:
-    """Give ``server`` the three search-mode tools."""
-    search = Search(settings)
+def register_search_tools(server: MCPServer[Any], settings: Settings, *, confirm: bool = True) -> Search:
+    """Give ``server`` the three search-mode tools (``confirm``: destructive operations ask the user first)."""
+    search = Search(settings, confirm)
     reads = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
     server.add_tool(search.find_operations, name="find_operations", title="Find operations", annotations=reads)
     server.add_tool(search.describe_operation, name="describe_operation", title="Describe an operation", annotations=reads)

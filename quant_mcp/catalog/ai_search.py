@@ -51,9 +51,7 @@ class CrawlPagesArguments(CrawlArguments):
 
 
 class EnableArguments(ProjectArguments):
-    base_url: str | None = Field(
-        None, description="The site's base URL to index (required unless the project already has one; 400 without)."
-    )
+    base_url: str | None = Field(None, description="Required unless the project has one.")
     crawler_config: dict[str, Any] | None = None
 
 

@@ -30,15 +30,11 @@ ToolName = PathId
 
 class CreateCustomToolArguments(ToolArguments):
     name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = Field(
-        description="Tool name agents will call, e.g. 'lookup_order'. Registering an existing name updates that tool."
+        description="e.g. lookup_order; an existing name is replaced."
     )
     description: Text
-    edge_function_code: Text = Field(
-        description="JavaScript source of the edge function that runs the tool; the platform deploys it."
-    )
-    input_schema: dict[str, Any] | str = Field(
-        description="JSON Schema of the tool's input (an object, or the same as a JSON string)."
-    )
+    edge_function_code: Text = Field(description="JavaScript; the platform deploys it.")
+    input_schema: dict[str, Any] | str = Field(description="JSON Schema (an object, or it as JSON text).")
     is_async: bool | None = Field(None, description="Run asynchronously (poll with get_tool_execution). Default false.")
     timeout_seconds: int | None = Field(None, ge=5, le=300)
     output_schema: dict[str, Any] | str | None = Field(

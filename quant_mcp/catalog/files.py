@@ -27,9 +27,7 @@ FileId = PathId
 
 
 class ListFilesArguments(ToolArguments):
-    filter: Annotated[
-        str | None, QUERY, Field(description='Metadata filter as a JSON-encoded object, e.g. \'{"collectionId":"col-123"}\'.')
-    ] = None
+    filter: Annotated[str | None, QUERY, Field(description="Metadata to match, as JSON text.")] = None
     limit: Annotated[int | None, QUERY, Field(ge=1, le=200)] = None
     cursor: Annotated[str | None, QUERY] = None
 
@@ -39,9 +37,7 @@ class UploadFileArguments(ToolArguments):
         description="MIME type, e.g. 'image/png' or 'application/pdf'."
     )
     content: Base64 | None = Field(None, description="The file's bytes, base64-encoded (direct upload, up to about 7 MB).")
-    request_upload_url: bool | None = Field(
-        None, description="true: upload nothing now and get a presigned `uploadUrl` to PUT the bytes to (large files)."
-    )
+    request_upload_url: bool | None = Field(None, description="true: get an `uploadUrl` to PUT a large file to.")
     size: int | None = Field(None, ge=0, description="File size in bytes (with requestUploadUrl).")
     filename: str | None = None
     metadata: dict[str, Any] | None = None

@@ -47,9 +47,7 @@ class CreatePolicyArguments(ToolArguments):
     name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
     rules: Rules
     description: Annotated[str, StringConstraints(max_length=1000)] | None = None
-    enabled: bool | None = Field(
-        None, description="Whether the policy applies (enable_filter_policy / disable_filter_policy toggle it)."
-    )
+    enabled: bool | None = Field(None, description="enable_filter_policy / disable_filter_policy toggle it too.")
 
 
 class UpdatePolicyArguments(ToolArguments):

@@ -44,7 +44,7 @@ class UpdateGovernanceArguments(ToolArguments):
     )
     mandatory_filter_policies: list[PathId] | None = None
     spend_limits: SpendLimits | None = None
-    version: int | None = Field(None, description="The `version` you last read, to refuse overwriting a concurrent change.")
+    version: int | None = Field(None, description="As last read: a newer change is not overwritten.")
 
 
 class GovernanceConfig(ApiResult):

@@ -71,7 +71,7 @@ class ChatArguments(GenerationOptions):
     messages: list[ChatMessage] = Field(min_length=1, max_length=1000, description="Oldest first.")
     model_id: ModelId
     response_format: ResponseFormat | None = None  # JSON output following json_schema
-    tool_config: ToolConfig | None = Field(None, description="The answer may then carry toolUse.")
+    tool_config: ToolConfig | None = Field(None, description="Answer may carry toolUse.")
     # v3 routes only:
     session_id: PathId | None = None
     allowed_tools: list[str] | None = Field(None, description="Built-in tools.")
@@ -227,7 +227,7 @@ class ToolOutcome(WireModel):
 
 class ToolCallbackArguments(ToolArguments):
     callback_id: Annotated[str, StringConstraints(min_length=1, max_length=4096)] = Field(
-        description="callbackId from get_durable_execution_status (status waiting_callback); each works once."
+        description="From get_durable_execution_status; works once."
     )
     tool_results: list[ToolOutcome] = Field(min_length=1, max_length=100, description="One result per pending tool.")
 
@@ -453,7 +453,7 @@ OPERATIONS = [
         title="Chat in a session",
         description=(
             "Continue a stored session: its history plus your `message` go to the model (streamed), then both "
-            "turns and the usage are saved to it."
+            "turns and the usage are saved to it. After a cancelled call, read the session before retrying."
         ),
         route=None,  # it sends through get_session, chat_stream and update_session
         arguments=ChatInSessionArguments,

@@ -39,7 +39,7 @@ class ListOrchestrationsArguments(ToolArguments):
 
 class InputSource(WireModel):
     type: Literal["static", "task_query", "generator"] = Field(
-        description="static: the `items` you give; task_query: tasks matching `taskQuery`; generator: items a model writes from `generatorPrompt`."
+        description="static: `items`; task_query: `taskQuery`; generator: `generatorPrompt`."
     )
     items: list[dict[str, Any]] | None = Field(None, description="The items to process (static).")
     task_query: dict[str, Any] | None = Field(None, description="Task filter, e.g. {taskListId, status} (task_query).")
@@ -66,9 +66,7 @@ class CreateOrchestrationArguments(ToolArguments):
     stop_condition: StopCondition | None = None
     assigned_skills: list[str] | None = None
     context: dict[str, Any] | None = None
-    auto_start: bool | None = Field(
-        None, description="Start at once (default true); false leaves it pending for start_orchestration."
-    )
+    auto_start: bool | None = Field(None, description="false: pending until start_orchestration.")
 
 
 class OrchestrationArguments(ToolArguments):

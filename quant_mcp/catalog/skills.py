@@ -30,7 +30,7 @@ SkillId = PathId
 Namespace = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$"),
-    Field(description="Skill collection namespace: lowercase letters, digits and dashes, 2-64 characters."),
+    Field(description="Lowercase letters, digits, dashes."),
 ]
 
 
@@ -55,7 +55,7 @@ class CreateSkillArguments(SkillOptions):
     trigger_condition: Text = Field(description="When an agent should load it, in plain words.")
     description: str | None = None
     namespace: str | None = None
-    files: dict[str, Any] | None = Field(None, description="Supporting files: path -> content.")
+    files: dict[str, Any] | None = Field(None, description="path -> content")
     installed_by: str | None = None
 
 
@@ -100,7 +100,7 @@ class UpdateSkillArguments(SkillOptions):
     content: str | None = None
     trigger_condition: str | None = None
     source: dict[str, Any] | None = None
-    files: dict[str, Any] | None = Field(None, description="Supporting files: path -> content.")
+    files: dict[str, Any] | None = Field(None, description="path -> content")
     namespace: str | None = None
 
 

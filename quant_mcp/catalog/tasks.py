@@ -25,7 +25,7 @@ class ListTasksArguments(ToolArguments):
     depends_on: Annotated[
         PathId | None,
         QUERY,
-        Field(description="Only tasks that depend on this task id (answers `taskIds` unless includeDetails)."),
+        Field(description="Tasks depending on this one (ids unless includeDetails)."),
     ] = None
     include_details: Annotated[bool | None, QUERY, Field(description="With dependsOn: return whole tasks, not only ids.")] = None
 

@@ -34,13 +34,9 @@ DocumentKey = Annotated[str, StringConstraints(min_length=1, max_length=512)]
 
 class CreateCollectionArguments(ToolArguments):
     name: Text = Field(description="Unique name within the organisation (409 if taken).")
-    embedding_model: PathId = Field(
-        description="Embedding model id that fixes the vector size, e.g. 'amazon.titan-embed-text-v2:0'."
-    )
+    embedding_model: PathId = Field(description="Fixes the vector size, e.g. amazon.titan-embed-text-v2:0.")
     description: str | None = None
-    dimensions: int | None = Field(
-        None, ge=1, description="Vector size, when the model supports several (Titan v2: 1024 by default)."
-    )
+    dimensions: int | None = Field(None, ge=1, description="When the model has several (Titan v2: 1024).")
 
 
 class CollectionArguments(ToolArguments):
@@ -104,9 +100,7 @@ class QueryArguments(ToolArguments):
     query: Annotated[str, StringConstraints(min_length=3, max_length=1000)] | None = Field(
         None, description="Text to search for, 3-1000 characters (the server embeds it)."
     )
-    vector: list[float] | None = Field(
-        None, min_length=1, description="A query embedding you computed; its size must match the collection's."
-    )
+    vector: list[float] | None = Field(None, min_length=1, description="Your own query embedding, of the collection's size.")
     list_by_metadata: bool | None = Field(None, description="true: skip similarity search and list documents matching `filter`.")
     filter: QueryFilter | None = Field(None, description="Metadata filter (required with listByMetadata).")
     limit: int | None = Field(None, ge=1, le=20, description="Most results, 1-20 (default 5).")
