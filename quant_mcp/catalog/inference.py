@@ -453,7 +453,8 @@ OPERATIONS = [
         title="Chat in a session",
         description=(
             "Continue a stored session: its history plus your `message` go to the model (streamed), then both "
-            "turns and the usage are saved to it. After a cancelled call, read the session before retrying."
+            "turns and the usage are saved to it. A cancelled call leaves neither turn or both: check with "
+            "get_session before retrying."
         ),
         route=None,  # it sends through get_session, chat_stream and update_session
         arguments=ChatInSessionArguments,
