@@ -25,7 +25,9 @@ def user(content: object) -> dict[str, object]:
 
 @pytest.fixture
 def state() -> SimulatorState:
-    return SimulatorState(tokens={TOKEN_A: ORG_A, TOKEN_B: ORG_B})
+    """The spec dialect: these tests check the simulator against the generated reference
+    (test_sim_live.py checks the live dialect)."""
+    return SimulatorState(tokens={TOKEN_A: ORG_A, TOKEN_B: ORG_B}, dialect="spec")
 
 
 @pytest.fixture
