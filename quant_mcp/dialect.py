@@ -281,18 +281,18 @@ class StreamReader:
         name = data.get("name") if isinstance(data.get("name"), str) else "tool"
         if event == "tool_start":
             self.running_tools[name] = self.running_tools.get(name, 0) + 1
-            return [Step("progress", f"Running server-side tool {name}...")]
+            return [Step("progress", f"[running server-side tool {name}]")]
         if event == "tool_input_progress":
-            return [Step("progress", f"Preparing server-side tool {name}...")] if name not in self.running_tools else []
+            return [Step("progress", f"[preparing server-side tool {name}]")] if name not in self.running_tools else []
         if event == "tool_complete":
             if self.running_tools.get(name):
                 self.running_tools[name] -= 1
             self.server_tools.append({"name": name, "result": data.get("result")})
             shown = json.dumps(data.get("result"), default=str)
-            return [Step("progress", f"Server-side tool {name} finished: {shown[:500]}")]
+            return [Step("progress", f"[server-side tool {name} finished: {shown[:500]}]")]
         if event == "orchestration_status" and isinstance(data.get("message"), str):
             self.status = data["message"]
-            return [Step("progress", data["message"])]
+            return [Step("progress", f"[{data['message']}]")]
         return []
 
     def _tool_calls(self, event: str, data: dict[str, Any]) -> list[Step]:
@@ -310,7 +310,7 @@ class StreamReader:
         for frame in frames:
             done = self._calls.take(frame)
             if done is not None:
-                steps.append(Step("progress", f"The model asks for tool {done.get('name')} ({done.get('toolUseId', 'no id')})"))
+                steps.append(Step("progress", f"[the model asks for tool {done.get('name')} ({done.get('toolUseId', 'no id')})]"))
         return steps
 
     def result(self) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from quant_mcp import __version__, sdk
 from quant_mcp import flows as flows  # importing it registers the composite tools' flows with the pipeline
 from quant_mcp.client import QuantClient
 from quant_mcp.config import Settings
+from quant_mcp.model_limits import clamp_max_tokens
 from quant_mcp.pipeline import CallMiddleware, Credentials, Runtime, configured_credentials
 from quant_mcp.prompts import register_prompts
 from quant_mcp.resources import change_notices, register_resources, remember_request
@@ -28,7 +29,7 @@ log = logging.getLogger("quant_mcp")
 
 # Call middleware, outermost first: every call of the pipeline (tool, resource, prompt,
 # completion, a flow's steps) runs through each, in this order.
-CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (change_notices,)
+CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (change_notices, clamp_max_tokens)
 
 INSTRUCTIONS = """\
 Tools for the Quant AI platform (QuantCDN): chat with foundation models (buffered or streamed, \
