@@ -159,7 +159,7 @@ def test_chat_app_frames_server_tools_session_and_status():
     assert result["sessionId"] == "s-1" and result["serverTools"] == [{"name": "web_search", "result": {"hits": 2}}]
     assert result["status"] == "Synthesising" and "toolUse" not in result["response"]
     messages = [s.message for s in steps if s.kind == "progress"]
-    assert any("web_search finished" in m and '"hits": 2' in m for m in messages) and "Synthesising" in messages
+    assert any("web_search finished" in m and '"hits": 2' in m for m in messages) and "[Synthesising]" in messages
 
 
 def test_tools_running_while_a_server_tool_has_not_completed():

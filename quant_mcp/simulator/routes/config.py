@@ -1,9 +1,9 @@
 """AIConfig: the organisation's AI defaults (v3 and legacy), snake_case on the wire.
 
 PUT merges the fields it is given and, although the reference documents no reply
-body, answers the resulting configuration so a caller can see what it set. The live
-dialect answers 404, as a service without the route would: /ai/config is in the
-TypeScript client 4.0-4.4 only, gone from Python 4.8.0 and Go 4.19.0 (LIVE-DIALECT.md).
+body, answers the resulting configuration so a caller can see what it set. Both
+dialects serve it; the live service may not (the route is gone from newer API
+versions): a `status` fault with status 404 on `/ai/config$` plays that.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..core.errors import ApiError, bad_request
-from ..core.requests import SnakeWireModel, organisation_data, parse_body, simulator_state
+from ..core.errors import bad_request
+from ..core.requests import SnakeWireModel, organisation_data, parse_body
 from ..core.routing import legacy, v3
 from ..engine.catalog import DEFAULT_CHAT_MODEL, MODELS
 
@@ -40,18 +40,11 @@ class UpdateConfig(SnakeWireModel):
     temperature: float | None = Field(None, ge=0, le=2)
 
 
-def _offered(request: Request) -> None:
-    if simulator_state(request).live:
-        raise ApiError(404, "No such route")
-
-
 async def get_config(request: Request) -> Response:
-    _offered(request)
     return JSONResponse(asdict(organisation_data(request).get(AIConfig)))
 
 
 async def update_config(request: Request) -> Response:
-    _offered(request)
     body = await parse_body(request, UpdateConfig)
     for index, model_id in enumerate(body.enabled_models or []):
         if model_id not in MODELS:
