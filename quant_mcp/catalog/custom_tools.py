@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_serializer, field_validator
+from pydantic import AliasChoices, Field, StringConstraints, field_serializer, field_validator
 
 from quant_mcp.catalog.base import (
     V3,
@@ -33,7 +33,8 @@ ToolName = Annotated[PathId, Field(description="The custom tool's name, as regis
 
 class CreateCustomToolArguments(ToolArguments):
     tool_name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = Field(
-        description="Tool name agents will call, e.g. 'lookup_order'. Registering an existing name updates that tool."
+        validation_alias=AliasChoices("toolName", "name"),  # `name`: this tool's argument before the live dialect
+        description="Tool name agents will call, e.g. 'lookup_order'. Registering an existing name updates that tool.",
     )
     description: Text = Field(description="What the tool does and when to use it; models read this to decide to call it.")
     edge_function_code: Text = Field(
