@@ -15,6 +15,7 @@ is a :class:`StreamFailed` carrying the text received; an unreadable frame is sk
 from __future__ import annotations
 
 import math
+from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -47,9 +48,14 @@ async def relay(call: Call[Any]) -> dict[str, Any]:
     limit, silence = call.settings.stream_timeout, call.settings.timeout
     progress = 0
     with anyio.move_on_after(limit) as deadline:
-        async with call.client.stream_events(
-            request.method, request.path, body=request.body, token=call.token, read_timeout=limit
-        ) as events:
+        async with AsyncExitStack() as stack:
+            with anyio.move_on_after(silence) as waiting:  # the answer's headers: within QUANT_TIMEOUT
+                opened = call.client.stream_events(
+                    request.method, request.path, body=request.body, token=call.token, read_timeout=limit
+                )
+                events = await stack.enter_async_context(opened)
+            if waiting.cancelled_caught:
+                raise StreamFailed(f"the Quant API did not answer {request.method} {request.path} within {silence:g} s", "")
             iterator = aiter(events)
             try:
                 while not reader.finished:
