@@ -106,6 +106,13 @@ class QuantClient:
             )
         return {"Authorization": f"Bearer {token}"}
 
+    def _unreachable(self, method: str, path: str, exc: Exception) -> str:
+        """No connection at all: name the URL tried and the settings that choose it."""
+        return (
+            f"Could not connect to the Quant API at {self.settings.api_base_url} for {method} {path}: {_network_reason(exc)}. "
+            "Check QUANT_BASE_URL (or QUANT_PLATFORM) and that this machine can reach that address."
+        )
+
     async def request(
         self,
         method: str,
@@ -145,9 +152,7 @@ class QuantClient:
                     _retry_after_seconds(response.headers.get("Retry-After")),
                 )
             except httpx.ConnectError as exc:
-                error = UpstreamTransportError(
-                    f"Could not connect to the Quant API for {method} {path}: {_network_reason(exc)}", never_sent=True
-                )
+                error = UpstreamTransportError(self._unreachable(method, path, exc), never_sent=True)
             except httpx.TimeoutException:
                 raise UpstreamTimeout(
                     f"The Quant API did not answer {method} {path} within {limit:g} s "
@@ -191,6 +196,8 @@ class QuantClient:
             response = await self._http.send(request, stream=True)
         except httpx.TimeoutException:
             raise UpstreamTimeout(f"The Quant API did not answer {method} {path} within {self.settings.timeout:g} s.") from None
+        except httpx.ConnectError as exc:
+            raise UpstreamTransportError(self._unreachable(method, path, exc), never_sent=True) from None
         except httpx.TransportError as exc:
             raise UpstreamTransportError(f"Could not reach the Quant API for {method} {path}: {_network_reason(exc)}") from None
         try:

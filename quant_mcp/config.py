@@ -7,16 +7,59 @@ a log line or a traceback.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLATFORM_URLS = {
     "quantcdn": "https://dashboard.quantcdn.io",
     "quantgov": "https://dash.quantgov.cloud",
 }
+
+
+class ConfigError(ValueError):
+    """Settings that cannot be used; the message names every QUANT_ variable at fault, at once."""
+
+
+def env_name(field: str) -> str:
+    """The environment variable of a setting: ``read_only`` -> ``QUANT_READ_ONLY``."""
+    return field if field.startswith("QUANT_") else f"QUANT_{field.upper()}"
+
+
+# Settings whose value is never quoted back, not even in an error about it.
+SECRET_SETTINGS = frozenset({"api_token", "http_tokens"})
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment with command-line ``overrides``; a :class:`ConfigError`
+    naming each bad variable, what it holds and what it takes, instead of pydantic's field names."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False):
+            field = str(error["loc"][0]) if error["loc"] else ""
+            message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "bool_parsing":
+                message = "should be true or false"
+            got = error.get("input")
+            if field not in SECRET_SETTINGS and isinstance(got, str | int | float):
+                message += f" (got {str(got)[:60]!r})"
+            problems.append(f"{env_name(field)}: {message}")
+        raise ConfigError("invalid configuration: " + "; ".join(problems)) from None
+
+
+def missing_settings(settings: Settings) -> list[str]:
+    """The settings a call to the real Quant API needs and that are not set (all of them, at once)."""
+    missing = []
+    if not settings.api_token:
+        missing.append("QUANT_API_TOKEN")
+    if not settings.organization:
+        missing.append("QUANT_ORGANIZATION")
+    return missing
 
 
 def _split_list(value: object, *, colon: bool = True) -> object:
@@ -67,7 +110,11 @@ class Settings(BaseSettings):
     dynamic_toolsets: bool = Field(False, description="Start with discovery tools only; enable toolsets on request.")
     allowed_dirs: Annotated[list[Path], NoDecode] = Field(
         default_factory=list,
-        description="Directories attachments may be read from (besides the client's MCP roots).",
+        description="Directories chat attachments may be read from by path, besides the client's MCP roots: absolute paths separated by commas or the platform's path separator.",
+    )
+    apps: Annotated[list[Literal["all", "none", "usage", "session", "images"]], NoDecode] = Field(
+        default_factory=lambda: ["all"],
+        description="MCP Apps views offered to hosts that render them: `all`, `none`, or some of usage, session, images.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", description="Log level (logs go to stderr).")
 
@@ -123,10 +170,18 @@ class Settings(BaseSettings):
         description="Allow binding a non-loopback address with QUANT_HTTP_AUTH=none (anyone who can connect uses the server).",
     )
 
-    @field_validator("toolsets", "tools", "exclude_tools", "allowed_dirs", mode="before")
+    @field_validator("toolsets", "tools", "exclude_tools", "apps", mode="before")
     @classmethod
     def _lists(cls, value: object) -> object:
         return _split_list(value)
+
+    @field_validator("allowed_dirs", mode="before")
+    @classmethod
+    def _paths(cls, value: object) -> object:
+        """Commas, or the platform's path separator (``:``, ``;`` on Windows, where ``:`` is in ``C:\\``)."""
+        if isinstance(value, str):
+            value = value.replace(os.pathsep, ",")
+        return _split_list(value, colon=False)
 
     @field_validator("http_jwt_algorithms", "http_required_scopes", "http_allowed_hosts", "http_allowed_origins", mode="before")
     @classmethod
@@ -139,7 +194,7 @@ class Settings(BaseSettings):
         if value is None:
             return None
         if not value.startswith(("http://", "https://")):
-            raise ValueError("QUANT_BASE_URL must start with http:// or https://")
+            raise ValueError("must start with http:// or https://, e.g. https://dashboard.quantcdn.io")
         return value.rstrip("/")
 
     @property

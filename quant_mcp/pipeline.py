@@ -231,7 +231,10 @@ def _organisation(credentials: Credentials, arguments: ToolArguments, settings: 
         raise ToolError(f"This connection is bound to organisation {bound!r}; omit `organisation` or pass that one.")
     organisation = bound or given or settings.organization
     if not organisation:
-        raise ToolError("No organisation given: pass `organisation`, or set QUANT_ORGANIZATION in the server's environment.")
+        message = "No organisation given: pass `organisation`, or set QUANT_ORGANIZATION in the server's environment."
+        if not (credentials.token or settings.api_token):  # every missing setting at once, not one per attempt
+            message += " QUANT_API_TOKEN is not set either: both go in the MCP client's configuration of this server."
+        raise ToolError(message)
     try:  # the argument is checked already; a header or the configuration ("..") could leave the route
         _ORGANISATION.validate_python(organisation)
     except ValidationError:

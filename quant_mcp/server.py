@@ -13,7 +13,7 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context
 from pydantic import SecretStr
 
-from quant_mcp import __version__, sdk
+from quant_mcp import __version__, apps, sdk
 from quant_mcp import flows as flows  # importing it registers the composite tools' flows with the pipeline
 from quant_mcp.client import QuantClient
 from quant_mcp.config import Settings
@@ -57,8 +57,8 @@ def build_server(
     """An MCPServer for these settings.
 
     ``simulate`` serves the built-in Quant AI simulator on a loopback port for the server's
-    lifetime (started by the first call) and points the client at it with a demo token and
-    organisation. ``transport``
+    lifetime (started by the first call) and points the client at it with the simulator's own
+    token and organisation, whatever the settings say. ``transport``
     lets tests route upstream calls elsewhere; ``credentials`` is how the HTTP layer supplies
     each caller's own Quant token; ``token_verifier`` and ``auth`` (given together) make the
     Streamable HTTP endpoint require a bearer token.
@@ -78,12 +78,10 @@ def build_server(
                 base_url = await stack.enter_async_context(
                     simulator_on_first_connection({DEMO_TOKEN: DEMO_ORGANISATION})  # started by the first call
                 )
+                # Always the simulator's own identity: a real token or organisation from the
+                # environment would only be refused by it (the CLI says it ignores them).
                 effective = settings.model_copy(
-                    update={
-                        "base_url": base_url,
-                        "api_token": settings.api_token or SecretStr(DEMO_TOKEN),
-                        "organization": settings.organization or DEMO_ORGANISATION,
-                    }
+                    update={"base_url": base_url, "api_token": SecretStr(DEMO_TOKEN), "organization": DEMO_ORGANISATION}
                 )
                 log.warning("quant-mcp is using the built-in simulator at %s (organisation %s)", base_url, effective.organization)
             client = QuantClient(effective, transport=transport)
@@ -99,7 +97,8 @@ def build_server(
         lifespan=lifespan,
         log_level=settings.log_level,
         tools=tools,
-        middleware=[remember_request, hide_writing_tools_when_asked],
+        middleware=[remember_request, hide_writing_tools_when_asked, apps.show_views(settings)],
+        extensions=[extension for extension in [apps.extension(settings)] if extension],  # MCP Apps views (ui://)
         token_verifier=token_verifier,
         auth=auth,
     )

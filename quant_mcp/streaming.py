@@ -46,7 +46,7 @@ async def relay(call: Call[Any]) -> dict[str, Any]:
     request = call.http()
     reader = StreamReader()
     limit, silence = call.settings.stream_timeout, call.settings.timeout
-    progress = 0
+    progress, last_progress = 0, None  # last_progress: when the last progress notification went to the SDK
     with anyio.move_on_after(limit) as deadline:
         async with AsyncExitStack() as stack:
             with anyio.move_on_after(silence) as waiting:  # the answer's headers: within QUANT_TIMEOUT
@@ -69,6 +69,7 @@ async def relay(call: Call[Any]) -> dict[str, Any]:
                     for step in reader.feed(event.event, event.data):
                         progress += 1
                         await call.ctx.report_progress(progress, message=step.message)
+                        last_progress = anyio.current_time()
             except QuantAPIError as exc:
                 raise StreamFailed(str(exc).rstrip("."), reader.text) from None
             except StreamError as exc:
@@ -76,6 +77,16 @@ async def relay(call: Call[Any]) -> dict[str, Any]:
     if deadline.cancelled_caught:
         raise StreamFailed(f"the answer took longer than {limit:g} s in all (QUANT_STREAM_TIMEOUT) and was cut off", reader.text)
     try:
-        return reader.result()
+        result = reader.result()
     except StreamError as exc:
         raise StreamFailed(exc.reason, exc.partial_text) from None
+    if last_progress is not None:  # let the last progress notification reach the client in a read of its own
+        await anyio.sleep_until(last_progress + PROGRESS_SETTLE_SECONDS)
+    return result
+
+
+# How long the last progress notification gets to reach the client on its own before the result
+# follows it. The official TypeScript SDK client handles a notification a tick after reading it
+# but a result at once, so a progress notification read together with its call's result is
+# dropped as "unknown token" (typescript-sdk issue #2580); most desktop hosts are built on it.
+PROGRESS_SETTLE_SECONDS = 0.05

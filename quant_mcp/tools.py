@@ -21,7 +21,7 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ValidationError
 
 from quant_mcp import pipeline
-from quant_mcp.catalog.base import Operation, ToolArguments
+from quant_mcp.catalog.base import BASE64_PATTERN, Operation, ToolArguments
 from quant_mcp.pipeline import Outcome, shown
 from quant_mcp.schema_cache import schema_cache
 
@@ -143,7 +143,10 @@ def describe_validation_error(tool: str, error: ValidationError) -> str:
     for item in error.errors(include_url=False)[:5]:
         where = _location(item["loc"])
         message = _MESSAGES.get(item["type"], item["msg"][0].lower() + item["msg"][1:])
-        if item["type"] == "string_pattern_mismatch" and "A-Za-z0-9" in str(item.get("ctx", {}).get("pattern", "")):
+        pattern = str(item.get("ctx", {}).get("pattern", "")) if item["type"] == "string_pattern_mismatch" else ""
+        if pattern == BASE64_PATTERN:
+            message = "is not valid base64 (standard alphabet, padded, length a multiple of 4)"
+        elif "A-Za-z0-9" in pattern:
             message = (
                 "must be an id of letters, digits and . _ : @ ~ + - starting with a letter or digit (no /, .., ?, # or spaces)"
             )

@@ -17,7 +17,9 @@ Exclusions and ``--read-only`` hold in every mode (:func:`offers`).
 
 from __future__ import annotations
 
+import difflib
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from mcp.server import MCPServer
@@ -49,8 +51,11 @@ def _expand_toolsets(names: list[str]) -> set[Toolset]:
     valid = {toolset.value: toolset for toolset in Toolset}
     unknown = sorted(set(names) - set(valid) - {"all", "default"})
     if unknown:
+        guesses = [
+            f"{name} (did you mean {' or '.join(closest(name, [*valid, 'all', 'default'])) or 'none close'}?)" for name in unknown
+        ]
         raise SelectionError(
-            f"Unknown toolset(s) {', '.join(unknown)} in QUANT_TOOLSETS / --toolsets. "
+            f"Unknown toolset(s) in QUANT_TOOLSETS / --toolsets: {', '.join(guesses)}. "
             f"Valid: all, default ({', '.join(DEFAULT_TOOLSETS)}), {', '.join(valid)}."
         )
     if "all" in names:
@@ -67,10 +72,15 @@ def _check_tool_names(names: list[str], setting: str) -> None:
     known = catalog.OPERATIONS_BY_NAME
     unknown = sorted(set(names) - set(known))
     if unknown:
+        guesses = [f"{name} (did you mean {' or '.join(closest(name, known)) or 'none close'}?)" for name in unknown]
         raise SelectionError(
-            f"Unknown tool(s) {', '.join(unknown)} in {setting}. Valid tools: {', '.join(known)} "
-            "(`quant-mcp tools` prints them with their toolsets)."
+            f"Unknown tool(s) in {setting}: {', '.join(guesses)}. `quant-mcp tools` lists every tool with its toolset."
         )
+
+
+def closest(name: str, candidates: Iterable[str]) -> list[str]:
+    """Up to three valid names nearest to a mistyped one."""
+    return difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)
 
 
 def check_selection(settings: Settings) -> set[Toolset]:

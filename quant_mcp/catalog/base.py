@@ -13,14 +13,13 @@ aliases are the wire names, so what an agent passes is what the API receives.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 if TYPE_CHECKING:
@@ -127,17 +126,11 @@ PathId = Annotated[
     StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@~+-]*$", min_length=1, max_length=200),
 ]
 
-_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 
-
-def _check_base64(value: str) -> str:
-    if len(value) % 4 or not _BASE64.fullmatch(value):
-        raise ValueError("is not valid base64 (standard alphabet, padded, length a multiple of 4)")
-    return value
-
-
-# Bytes carried as base64 text (media blocks, file uploads): checked before anything is sent.
-Base64 = Annotated[str, AfterValidator(_check_base64)]
+# Bytes carried as base64 text (media blocks, file uploads): standard alphabet, padded, checked
+# before anything is sent. The pattern is published in the schema, so agents see the rule too.
+Base64 = Annotated[str, StringConstraints(pattern=BASE64_PATTERN)]
 
 Organisation = Annotated[
     PathId | None,
