@@ -79,8 +79,10 @@ class ChatArguments(GenerationOptions):
         min_length=1, max_length=1000, description="The conversation, oldest first; the last is usually the user's new turn."
     )
     model_id: ModelId
-    response_format: ResponseFormat | None = Field(
-        None, description='Structured output as the API reference documents it: {"type": "json", "jsonSchema": {...}}.'
+    documented_response_format: ResponseFormat | None = Field(
+        None,
+        alias="responseFormat",
+        description='Structured output as the API reference documents it: {"type": "json", "jsonSchema": {...}}.',
     )
     response_format_json_schema: JsonSchemaFormat | None = Field(
         None,
@@ -113,7 +115,7 @@ LEGACY_CHAT_FIELDS = frozenset(
         "max_tokens",
         "top_p",
         "stop_sequences",
-        "response_format",
+        "documented_response_format",
         "tool_config",
     }
 )
