@@ -254,3 +254,17 @@ def test_laravel_422_field_messages():
         == "toolName: The tool name field is required. | inputSchema: must be an object; x"
     )
     assert field_messages(b"not json") == "" and field_messages({"message": "m"}) == ""
+
+
+def test_the_dialect_module_is_pure():
+    """dialect.py reads data and nothing else: it imports no other quant_mcp module and does no I/O."""
+    import ast
+    from pathlib import Path
+
+    import quant_mcp.dialect as module
+
+    tree = ast.parse(Path(module.__file__).read_text())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not {name for name in imported if name.startswith("quant_mcp")}
+    assert imported <= {"__future__", "json", "collections.abc", "dataclasses", "typing"}

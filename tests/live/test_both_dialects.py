@@ -55,7 +55,11 @@ async def test_streaming_with_and_without_a_tool_call(dialect_sim):
 async def test_chat_in_session_appends_both_turns(dialect_sim):
     async with connect(dialect_sim) as client:
         session = ok(await client.call_tool("create_session", {"userId": "u-1"}))["sessionId"]
-        answer = ok(await client.call_tool("chat_in_session", {"sessionId": session, "message": "Remember the word teal", "modelId": MODEL}))
+        answer = ok(
+            await client.call_tool(
+                "chat_in_session", {"sessionId": session, "message": "Remember the word teal", "modelId": MODEL}
+            )
+        )
         history = ok(await client.call_tool("get_session", {"sessionId": session}))["messages"]
     assert answer["appended"] is True and 'you said "Remember the word teal"' in answer["response"]["content"]
     assert [m["role"] for m in history][-2:] == ["user", "assistant"]

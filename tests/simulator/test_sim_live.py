@@ -177,7 +177,9 @@ async def test_models_config_and_vectors(live: httpx.AsyncClient):
     assert all("maxOutputTokens" in m and "supportsTools" in m["capabilities"] for m in models)
     images = (await live.get(f"{V3}/models", params={"feature": "image_generation"})).json()["models"]
     assert [m["id"] for m in images] == ["amazon.nova-canvas-v1:0"]
-    collection = (await live.post(f"{V3}/vector-db/collections", json={"name": "c", "dimensions": 256})).json()["collection"]["collectionId"]
+    collection = (await live.post(f"{V3}/vector-db/collections", json={"name": "c", "dimensions": 256})).json()["collection"][
+        "collectionId"
+    ]
     vector = [1.0] + [0.0] * 255
     added = await live.post(
         f"{V3}/vector-db/collections/{collection}/documents",
