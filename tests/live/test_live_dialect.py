@@ -251,3 +251,13 @@ async def test_a_success_answer_of_an_unforeseen_shape_is_passed_through_as_a_su
     assert text_of(result).startswith("The Quant API carried out list_models (it answered with a success status)")
     assert "Do not repeat the request" in text_of(result)
     assert result.structured_content["upstreamAnswer"]["data"]["models"]
+
+
+async def test_buffered_chat_waits_its_own_timeout(live):
+    async with connect(live, timeout=0.3, chat_timeout=3.0, max_retries=0) as client:
+        live.state.add_fault(Fault(mode="latency", delay=0.8, path="/chat$"))
+        patient = await client.call_tool("chat", chat())
+        live.state.add_fault(Fault(mode="latency", delay=0.8, path="/sessions$"))
+        impatient = await client.call_tool("list_sessions", {})
+    assert not patient.is_error, text_of(patient)
+    assert impatient.is_error and "did not answer" in text_of(impatient)
