@@ -50,7 +50,9 @@ FINISH_HELP = (
 def finish_reason(stop_reason: Any, *, has_tool_use: bool = False) -> str:
     """The normalised finish reason for an upstream stop/finish reason (any spelling)."""
     if isinstance(stop_reason, str):
-        key = "".join(f"_{c.lower()}" if c.isupper() else c for c in stop_reason.strip()).lstrip("_").replace("-", "_")
+        value = stop_reason.strip()
+        value = value.lower() if value.isupper() else value  # END_TURN
+        key = "".join(f"_{c.lower()}" if c.isupper() else c for c in value).lstrip("_").replace("-", "_")
         if key in FINISH_REASONS:
             return FINISH_REASONS[key]
     return "tool_use" if has_tool_use else "stop"

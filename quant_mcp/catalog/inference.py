@@ -497,6 +497,8 @@ OPERATIONS = [
             "still writing. The result carries the whole text, finish/stop reason, usage and any tool-use "
             "requests; if the stream breaks, the error still carries the text received. Prefer it for long "
             "answers; arguments are the same as chat's."
+            " Progress messages in [brackets] are notes, not text: server-side tools starting and finishing (their "
+            "results are also in `serverTools`) and tool calls the model asks for."
         ),
         route=Route("POST", V3 + "/chat/stream"),
         legacy_route=Route("POST", LEGACY + "/chat/stream", fields=LEGACY_CHAT_FIELDS),

@@ -56,6 +56,8 @@ def test_two_tool_calls_stay_a_list():
         ("finishReason", "length", "length"),
         ("finish_reason", "stop", "stop"),
         ("stopReason", "maxTokens", "length"),
+        ("stopReason", "END_TURN", "stop"),
+        ("stopReason", "tool-use", "tool_use"),
         ("stopReason", "tool_request", "tool_request"),
         ("stopReason", "guardrail_intervened", "content_filter"),
         ("stopReason", "something_new", "stop"),
