@@ -188,3 +188,12 @@ async def test_models_config_and_vectors(live: httpx.AsyncClient):
     assert added.status_code == 200, added.text
     hits = (await live.post(f"{V3}/vector-db/collections/{collection}/query", json={"vector": vector, "threshold": 0.5})).json()
     assert hits["results"][0]["metadata"] == {"author": "me"}
+
+
+def test_the_simulate_command_takes_the_dialect():
+    from quant_mcp.simulator.cli import _parser
+
+    assert _parser().parse_args([]).dialect == "live"
+    assert _parser().parse_args(["--dialect", "spec"]).dialect == "spec"
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["--dialect", "other"])
