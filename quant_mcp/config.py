@@ -116,6 +116,14 @@ class Settings(BaseSettings):
         default_factory=lambda: ["all"],
         description="MCP Apps views offered to hosts that render them: `all`, `none`, or some of usage, session, images.",
     )
+    confirm_destructive: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="Ask the user before a destructive tool runs: auto (when the client can ask), always (refuse clients that cannot), never.",
+    )
+    request_state_keys: SecretStr | None = Field(
+        None,
+        description="Comma-separated secrets (32+ characters) sealing 2026-era questions so any replica takes the answer; the first seals (default: one per process).",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", description="Log level (logs go to stderr).")
 
     # --- Streamable HTTP service (``quant-mcp serve --transport http``) ---
@@ -168,6 +176,25 @@ class Settings(BaseSettings):
     http_force_insecure: bool = Field(
         False,
         description="Allow binding a non-loopback address with QUANT_HTTP_AUTH=none (anyone who can connect uses the server).",
+    )
+
+    http_file_attachments: bool = Field(
+        False,
+        description="Let HTTP clients attach files from QUANT_ALLOWED_DIRS (the server's disk); off: only stdio clients may.",
+    )
+
+    # --- Fair limits per client identity on the HTTP service (README, "Limits") ---
+    limit_sessions: int = Field(50, gt=0, description="Open 2025-era sessions per client identity (more: HTTP 429).")
+    limit_listen_streams: int = Field(10, gt=0, description="Open listen streams (notification streams) per client identity.")
+    limit_upstream_requests: int = Field(
+        32, gt=0, description="Quant API requests in flight per client identity; more wait (up to QUANT_TIMEOUT) for a turn."
+    )
+    limit_large_bodies: int = Field(
+        2, gt=0, description="Large requests (over QUANT_LIMIT_LARGE_BODY_BYTES) in flight per client identity."
+    )
+    limit_large_body_bytes: int = Field(1_048_576, gt=0, description="From how many bytes a request body counts as large.")
+    limit_tool_calls_per_minute: int = Field(
+        3000, gt=0, description="Calls of any one tool per client identity per minute (a burst of that many, refilled evenly)."
     )
 
     @field_validator("toolsets", "tools", "exclude_tools", "apps", mode="before")

@@ -41,6 +41,7 @@ from quant_mcp.catalog.base import QUERY, Operation, PathId, Route, ToolArgument
 from quant_mcp.client import QuantClient
 from quant_mcp.config import Settings
 from quant_mcp.errors import QuantAPIError
+from quant_mcp.redact import redact
 
 Origin = Literal["tool", "resource", "prompt", "completion", "flow"]
 A = TypeVar("A", bound=ToolArguments)
@@ -154,7 +155,7 @@ class CallFailed(ToolError):
     """A call the Quant API did not carry out; ``upstream`` says why, by type and status."""
 
     def __init__(self, upstream: QuantAPIError) -> None:
-        super().__init__(str(upstream))
+        super().__init__(redact(str(upstream)))  # upstream text may quote a request header back
         self.upstream = upstream
 
 

@@ -23,6 +23,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from quant_mcp.dialect import StreamError, StreamReader
 from quant_mcp.errors import QuantAPIError
+from quant_mcp.redact import redact
 
 if TYPE_CHECKING:
     from quant_mcp.pipeline import Call
@@ -37,7 +38,7 @@ class StreamFailed(ToolError):
             message += f" Text received before the failure ({len(partial_text)} characters): {partial_text}"
         else:
             message += " No text had arrived."
-        super().__init__(message)
+        super().__init__(redact(message))  # the reason may be the upstream's own words
         self.partial_text = partial_text
 
 
