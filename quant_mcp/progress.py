@@ -3,7 +3,8 @@
 Clients give up on a tool call after about a minute without news, while image generation, a
 buffered chat or a durable run may take longer. :func:`keep_alive` is call middleware: while a
 tool call waits, it sends a progress notification whenever ``QUANT_PROGRESS_INTERVAL`` seconds
-(default 5) pass without one, saying what it waits for and for how long. A streamed answer's
+(default 5) pass without one, saying what it waits for and for how long, in [brackets] like
+the other notes a stream sends (text deltas are the only unbracketed messages). A streamed answer's
 deltas are progress notifications already (:mod:`quant_mcp.streaming`); both go through
 :func:`report`, so the values of one request only ever increase, and the heartbeat stays quiet
 while deltas flow. Without a progress token in the request, reporting costs nothing and sends
@@ -67,7 +68,7 @@ async def keep_alive(call: Call[Any], call_next: Next) -> Outcome:
             await anyio.sleep(max(0.0, sequence.last + interval - time.monotonic()))
             if time.monotonic() - sequence.last >= interval:
                 waited = time.monotonic() - started
-                await report(call.ctx, f"Waiting for the Quant AI API ({what}): {waited:.0f} s so far")
+                await report(call.ctx, f"[waiting for the Quant AI API ({what}): {waited:.0f} s so far]")
 
     failure: Exception | None = None
     outcome = None

@@ -8,8 +8,7 @@ Every conversation pays for ``tools/list`` before the agent does anything (the b
   under ``$defs``, nothing JSON Schema assumes anyway (``additionalProperties: true``), and not
   the model's docstring. Every type and constraint stays: the published schema accepts exactly
   what the tool's validation does (``tests/reliability/test_schema_agreement.py``).
-* results (:func:`output_schema`): what hosts check structured content against, the top-level
-  fields, their types and which are required; the answer itself shows the rest.
+* results (:func:`output_schema`): an object, what hosts check structured content against.
 """
 
 from __future__ import annotations
@@ -26,41 +25,20 @@ def input_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def output_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The result model's JSON Schema as hosts use it to check structured content: the top-level
-    fields and their types (a nested object is an object, a list of them a list of objects) and
-    which are required. The answer itself shows the rest."""
-    return _top_level(lean(_tidy(model.model_json_schema(by_alias=True)), output=True))
+    """What hosts check structured content against: an object. Nothing more is certain, since a
+    success answer that does not fit the result model is passed through as ``{upstreamAnswer,
+    notice}`` (``pipeline.check``), and nothing more pays for itself: clients show the model the
+    answer, not this schema, while every conversation pays for it in ``tools/list`` (the field
+    names and types of all result models cost 13,800 characters). The readable text carries the
+    answer's JSON, field names included."""
+    return {"type": "object"}
 
 
-def _top_level(schema: dict[str, Any]) -> dict[str, Any]:
-    definitions = schema.get("$defs", {})
-
-    def shape(node: Any) -> Any:
-        if not isinstance(node, dict):
-            return node
-        if "$ref" in node:
-            node = {**definitions[node["$ref"].removeprefix("#/$defs/")], **{k: v for k, v in node.items() if k != "$ref"}}
-        if "properties" in node:
-            return {"type": "object"}
-        if "items" in node:
-            return {**node, "items": shape(node["items"])}
-        if "anyOf" in node:
-            return {**node, "anyOf": [shape(alt) for alt in node["anyOf"]]}
-        if isinstance(node.get("additionalProperties"), dict):
-            return {**node, "additionalProperties": shape(node["additionalProperties"])}
-        return node
-
-    top = {key: value for key, value in schema.items() if key != "$defs"}
-    if "properties" in top:
-        top["properties"] = {name: shape(sub) for name, sub in top["properties"].items()}
-    return top
-
-
-def lean(schema: dict[str, Any], *, output: bool = False) -> dict[str, Any]:
+def lean(schema: dict[str, Any]) -> dict[str, Any]:
     """The same schema in fewer characters, for every conversation pays for it in ``tools/list``:
     a definition used once is written where it is used, and what JSON Schema assumes anyway
-    (``additionalProperties: true``) is left out, and so is the model's docstring. Results also
-    leave out descriptions, defaults and ``null`` (structured content never carries one)."""
+    (``additionalProperties: true``, a default equal to the ``const``) is left out, and so is the
+    model's docstring."""
     definitions = schema.get("$defs", {})
     uses: dict[str, int] = {}
 
@@ -92,13 +70,8 @@ def lean(schema: dict[str, Any], *, output: bool = False) -> dict[str, Any]:
         for key, value in node.items():
             if key == "additionalProperties" and value is True:
                 continue
-            if output and key in ("default", "description"):
+            if key == "default" and "const" in node and node["const"] == value:  # the only value anyway
                 continue
-            if output and key == "anyOf" and {"type": "null"} in value:  # results carry no nulls (exclude_none)
-                rest = [alt for alt in value if alt != {"type": "null"}]
-                if len(rest) == 1:
-                    out.update(walk(rest[0], expanding))
-                    continue
             if key == "properties":  # names, not keywords; none at all says nothing
                 if value:
                     out[key] = {name: walk(sub, expanding) for name, sub in value.items()}

@@ -19,6 +19,7 @@ from quant_mcp.client import QuantClient
 from quant_mcp.config import Settings
 from quant_mcp.confirm import ask_before_destroying, request_state_security
 from quant_mcp.limits import limit_calls, limit_listen_streams
+from quant_mcp.model_limits import clamp_max_tokens
 from quant_mcp.pipeline import CallMiddleware, Credentials, Runtime, configured_credentials
 from quant_mcp.progress import keep_alive
 from quant_mcp.prompts import register_prompts
@@ -35,8 +36,15 @@ log = logging.getLogger("quant_mcp")
 # Call middleware, outermost first: every call of the pipeline (tool, resource, prompt,
 # completion, a flow's steps) runs through each, in this order.
 # A call over its limits is refused before the user is asked anything; the heartbeat of a
-# waiting call starts once the user has agreed to it.
-CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (limit_calls, ask_before_destroying, keep_alive, change_notices)
+# waiting call starts once the user has agreed to it; maxTokens is clamped innermost, so what
+# the other middleware see is the call as the agent made it.
+CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (
+    limit_calls,
+    ask_before_destroying,
+    keep_alive,
+    change_notices,
+    clamp_max_tokens,
+)
 
 INSTRUCTIONS = """\
 Tools for the Quant AI platform (QuantCDN): chat with foundation models (buffered or streamed, \

@@ -38,7 +38,8 @@ def render(op: Operation, outcome: Outcome) -> CallToolResult:
     """Structured content, complete, plus a readable text: a summary line, then the JSON once, with
     bulky parts summarised (see :func:`readable`); then any media blocks (images)."""
     structured = outcome.structured
-    summary = op.summary(structured) if op.summary else ""
+    passed_through = "upstreamAnswer" in structured and "notice" in structured  # pipeline.check: an unforeseen 2xx answer
+    summary = structured["notice"] if passed_through else op.summary(structured) if op.summary else ""
     summary = _cut(summary, MAX_TEXT_BYTES // 4, "...")
     text = "\n".join(part for part in [summary, readable(structured, MAX_TEXT_BYTES - _size(summary) - 1)] if part)
     return CallToolResult(content=[TextContent(type="text", text=text), *outcome.media], structured_content=structured)

@@ -11,7 +11,7 @@ path) and ``resource`` (an MCP embedded resource). They never reach the API as s
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     Discriminator,
@@ -31,8 +31,19 @@ CONTENT_DESCRIPTION = (
 )
 
 
+class S3Location(WireModel):
+    uri: Annotated[str, StringConstraints(pattern=r"^s3://[^\s]+$", max_length=2048)] = Field(description="s3://bucket/key")
+
+
 class MediaSource(WireModel):
-    bytes: Base64  # standard alphabet, padded
+    bytes: Base64 | None = Field(None, description="The file's bytes, base64-encoded (standard alphabet, padded).")
+    s3_location: S3Location | None = Field(None, description="Or an object in S3 the service can read (sent as is).")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> MediaSource:
+        if (self.bytes is None) == (self.s3_location is None):
+            raise ValueError("a media source carries exactly one of `bytes` and `s3Location`")
+        return self
 
 
 class TextBlock(WireModel):
@@ -57,14 +68,19 @@ class VideoBlock(WireModel):
     video: VideoSpec
 
 
+DocumentFormat = Literal["pdf", "csv", "txt", "md", "html", "doc", "docx", "xls", "xlsx"]  # the chat app's list
+
+
 class DocumentSpec(WireModel):
-    format: Literal["pdf", "csv", "docx", "xlsx"]
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]  # the file name shown to the model
+    format: DocumentFormat
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(description="File name shown to the model.")
     source: MediaSource
 
 
 class DocumentBlock(WireModel):
-    document: DocumentSpec
+    document: DocumentSpec = Field(
+        description="A document (pdf, csv, txt, md, html, doc, docx, xls, xlsx). Nova Lite and Pro accept documents."
+    )
 
 
 class FileSpec(WireModel):
@@ -138,7 +154,8 @@ def _object(properties: dict[str, Any], *required: str) -> dict[str, Any]:
 
 
 def _media(formats: list[str], **extra: Any) -> dict[str, Any]:
-    source = _object({"bytes": _BASE64}, "bytes")
+    s3 = _object({"uri": {"type": "string", "pattern": r"^s3://[^\s]+$", "maxLength": 2048}}, "uri")
+    source = {**_object({"bytes": _BASE64, "s3Location": s3}), "oneOf": [{"required": ["bytes"]}, {"required": ["s3Location"]}]}
     return _object({"format": {"enum": formats, "type": "string"}, **extra, "source": source}, "format", *extra, "source")
 
 
@@ -157,7 +174,7 @@ BLOCK_SCHEMA: dict[str, Any] = {
             "text": _STRING,
             "image": _media(["png", "jpeg", "gif", "webp"]),
             "video": _media(["mp4", "mov", "mkv", "webm"]),
-            "document": _media(["pdf", "csv", "docx", "xlsx"], name=_NAME),
+            "document": _media(list(get_args(DocumentFormat)), name=_NAME),
             "file": _object({"path": _LOCATION, "name": _NAME}, "path"),
             "resource": _object({"uri": _LOCATION, "mimeType": _STRING, "blob": _BASE64, "text": _STRING}, "uri"),
             "type": {"const": "resource", "type": "string"},

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import unquote
 
 from mcp.types import ImageContent
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from quant_mcp.catalog.base import LEGACY, V3, ApiResult, Operation, PathId, Route, ToolArguments, Toolset, WireModel
 from quant_mcp.catalog.content import CONTENT_DESCRIPTION, Base64, ChatMessage, Content, detect_format
@@ -29,6 +29,16 @@ ModelId = Annotated[PathId, Field(description="e.g. amazon.nova-lite-v1:0")]
 class ResponseFormat(WireModel):
     type: Literal["json"] = "json"
     json_schema: dict[str, Any]
+
+
+class JsonSchemaFormat(BaseModel):
+    """The OpenAI-style structured output Quant's Drupal provider sends (snake_case on the wire)."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["json_schema"] = "json_schema"
+    name: str | None = None
+    strict: bool | None = None
+    schema_: dict[str, Any] = Field(alias="schema")  # the JSON Schema the answer must follow
 
 
 class ToolInputSchema(WireModel):
@@ -70,9 +80,15 @@ class GenerationOptions(ToolArguments):
 class ChatArguments(GenerationOptions):
     messages: list[ChatMessage] = Field(min_length=1, max_length=1000, description="Oldest first.")
     model_id: ModelId
-    response_format: ResponseFormat | None = None  # JSON output following json_schema
+    documented_response_format: ResponseFormat | None = Field(
+        None, alias="responseFormat", description='JSON output: {"type": "json", "jsonSchema": {...}}.'
+    )
+    response_format_json_schema: JsonSchemaFormat | None = Field(
+        None, alias="response_format", description="Or this form (Drupal's); not both."
+    )
     tool_config: ToolConfig | None = Field(None, description="Answer may carry toolUse.")
     # v3 routes only:
+    agent_id: PathId | None = None  # answer as this agent
     session_id: PathId | None = None
     allowed_tools: list[str] | None = Field(None, description="Built-in tools.")
     guardrails: Guardrails | None = None
@@ -94,7 +110,7 @@ LEGACY_CHAT_FIELDS = frozenset(
         "max_tokens",
         "top_p",
         "stop_sequences",
-        "response_format",
+        "documented_response_format",
         "tool_config",
     }
 )
@@ -105,6 +121,17 @@ class Usage(ApiResult):
     output_tokens: int | None = None
     total_tokens: int | None = None
     cost_cents: float | None = None
+
+
+FINISH_REASON_HELP = (
+    "stop (end of turn) | tool_use (call the tools in response.toolUse) | tool_request (the service waits for a "
+    "client-side tool) | length (cut at maxTokens) | content_filter"
+)
+
+
+class MaxTokensClamp(ApiResult):
+    requested: int
+    sent: int = Field(description="The model's maxOutputTokens, sent in place of the request.")
 
 
 class AssistantMessage(ApiResult):
@@ -119,26 +146,23 @@ class ChatResult(ApiResult):
     response: AssistantMessage
     model: str | None = None
     request_id: str | None = None
-    finish_reason: str | None = Field(None, description="stop | length | content_filter | tool_use")
+    finish_reason: str | None = Field(None, description=FINISH_REASON_HELP)
+    stop_reason: str | None = Field(
+        None, description="Why the model stopped, as the API reported it (Bedrock's end_turn, max_tokens, ...)."
+    )
     usage: Usage | None = None
+    max_tokens_clamped: MaxTokensClamp | None = Field(None, description="Set when maxTokens was above the model's limit.")
 
 
 class ChatStreamResult(ChatResult):
-    stop_reason: str | None = Field(None, description="Why the stream stopped, as the API reported it.")
     session_id: str | None = Field(None, description="The session the API used, when it reported one.")
     complete: bool | None = Field(None, description="False when the turn stopped early (e.g. a client tool is needed).")
     chunks: int | None = Field(None, description="Text deltas received (each was sent as a progress notification).")
     orchestration: dict[str, Any] | None = Field(
         None, description="When complete is false because tools continue server-side: {pollUrl} to poll for the outcome."
     )
-
-
-def _legacy_chat(data: dict[str, Any]) -> dict[str, Any]:
-    """Legacy chat answers ``{response: "<text>"}``; give it the v3 shape."""
-    response = data.get("response")
-    if isinstance(response, str):
-        data = {**data, "response": {"role": "assistant", "content": response}}
-    return data
+    server_tools: list[dict[str, Any]] | None = Field(None, description="Tools the service ran itself: {name, result} each.")
+    skipped_frames: int | None = Field(None, description="Stream frames that could not be read and were skipped.")
 
 
 def chat_summary(result: dict[str, Any]) -> str:
@@ -424,12 +448,16 @@ OPERATIONS = [
         name="chat",
         toolset=Toolset.INFERENCE,
         title="Chat completion",
-        description=("Ask a model and wait for the whole answer. Stores nothing: to keep a conversation, use chat_in_session."),
+        description=(
+            "Ask a model and wait for the whole answer (chat_stream for long ones). Stores nothing: use "
+            "chat_in_session to keep a conversation."
+        ),
         route=Route("POST", V3 + "/chat"),
-        legacy_route=Route("POST", LEGACY + "/chat", fields=LEGACY_CHAT_FIELDS, response=_legacy_chat),
+        legacy_route=Route("POST", LEGACY + "/chat", fields=LEGACY_CHAT_FIELDS),
         arguments=ChatArguments,
         result=ChatResult,
         attachments=True,
+        model_answer=True,
         operation_ids=("chatInference", "legacyChatInference"),
         summary=chat_summary,
     ),
@@ -437,7 +465,10 @@ OPERATIONS = [
         name="chat_stream",
         toolset=Toolset.INFERENCE,
         title="Streaming chat completion",
-        description=("Like chat, but the text streams as progress notifications while the model writes: for long answers."),
+        description=(
+            "Like chat, but the text streams as progress notifications: for long answers. [Bracketed] "
+            "messages are notes, not text."
+        ),
         route=Route("POST", V3 + "/chat/stream"),
         legacy_route=Route("POST", LEGACY + "/chat/stream", fields=LEGACY_CHAT_FIELDS),
         arguments=ChatArguments,

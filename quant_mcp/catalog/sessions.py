@@ -157,8 +157,8 @@ OPERATIONS = [
         toolset=Toolset.SESSIONS,
         title="Create chat session",
         description=(
-            "A stored conversation for chat_in_session, for 60 minutes unless extended. v3 routes need `userId`; "
-            "legacy routes need `model` and take only model, title, systemPrompt, maxTokens, temperature."
+            "A stored conversation for chat_in_session, kept 60 minutes unless extended. v3 routes need "
+            "`userId`, legacy routes `model`."
         ),
         route=Route("POST", V3 + "/sessions", fields=V3_CREATE_FIELDS),
         legacy_route=Route(

@@ -47,7 +47,7 @@ async def test_a_call_held_30_seconds_upstream_sends_progress_all_along(simulato
     assert len(heard.seen) >= 5 * 3
     values = [progress for _, progress, _, _ in heard.seen]
     assert values == sorted(set(values)), "progress only ever increases"
-    assert all("Waiting for the Quant AI API (list models)" in message for *_, message in heard.seen)
+    assert all(message.startswith("[waiting for the Quant AI API (list models): ") for *_, message in heard.seen)
     gaps = [b[0] - a[0] for a, b in zip(heard.seen, heard.seen[1:], strict=False)]
     assert max(gaps) < 1.0, "no long silence while waiting"
 
@@ -81,7 +81,7 @@ async def test_deltas_and_heartbeats_share_one_increasing_sequence(simulator, er
     """A stream that waits before its first chunk: heartbeats first, then the deltas, numbered on."""
     heard, _ = await held(simulator, era, hold=1.0, interval=0.2, tool="chat_stream", arguments=chat_arguments("Hello there"))
     messages = [message for *_, message in heard.seen]
-    waits = [m for m in messages if m and m.startswith("Waiting for the Quant AI API")]
+    waits = [m for m in messages if m and m.startswith("[waiting for the Quant AI API")]
     assert len(waits) >= 3 and messages[: len(waits)] == waits, "heartbeats while nothing arrived"
     values = [progress for _, progress, _, _ in heard.seen]
     assert values == list(range(1, len(values) + 1))
