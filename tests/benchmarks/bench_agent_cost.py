@@ -102,7 +102,8 @@ def chat_in_a_new_session(agent: Agent) -> None:
     if agent.style == "peer":  # no composite tool: chat with the history, then store both turns
         turn = [{"role": "user", "content": "Plan a day in Hobart."}]
         answer = agent.call("chat", {"messages": turn, "modelId": MODEL}, peer="chatInference", words="")
-        text = answer["response"]["content"]
+        content = answer["response"]["content"]  # text, or the live dialect's content blocks
+        text = content if isinstance(content, str) else "".join(block.get("text", "") for block in content)
         agent.call(
             "update_session",
             {"sessionId": session_id, "newMessages": [*turn, {"role": "assistant", "content": text}]},
