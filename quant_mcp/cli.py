@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from typing import Any
 
@@ -121,6 +122,9 @@ def _load_settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def _serve(args: argparse.Namespace) -> int:
     settings = _load_settings(args)
+    from quant_mcp.observability import configure_logging
+
+    configure_logging(settings)
     if not args.simulate and not settings.api_token and args.transport == "stdio":
         print(
             "quant-mcp: QUANT_API_TOKEN is not set; tool calls will fail until it is "
@@ -134,11 +138,22 @@ def _serve(args: argparse.Namespace) -> int:
     from quant_mcp.server import build_server
 
     server = build_server(settings, simulate=args.simulate)
+    if settings.metrics_port is not None:
+        from quant_mcp.observability import serve_metrics_port
+
+        serve_metrics_port(settings.metrics_port, "127.0.0.1")
+    # SIGTERM ends stdio like Ctrl-C: promptly, exit 0, no traceback. As PID 1 in a container
+    # a signal without a handler is ignored, so `docker stop` would wait and then kill.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.run("stdio")
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":  # pragma: no cover
