@@ -153,7 +153,9 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+    # Hand it to the event loop's own Ctrl-C handling (cancel, clean up, KeyboardInterrupt at the
+    # top): raising here instead would interrupt whatever runs, mid-task group.
+    signal.raise_signal(signal.SIGINT)
 
 
 if __name__ == "__main__":  # pragma: no cover

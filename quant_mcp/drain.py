@@ -2,9 +2,10 @@
 
 What an orchestrator needs when it stops a replica:
 
-1. **Readiness fails at once** (``/readyz`` answers 503) so that no new work is routed here,
-   and new MCP requests that still arrive get 503 with ``Retry-After`` (a client or proxy
-   retries them on another replica).
+1. **Readiness fails at once** (``/readyz`` answers 503) so that no new work is routed here.
+   Requests that still arrive (on a proxy's kept-alive connection, or the next step of a call
+   in progress) are served, with ``Connection: close`` so that the next one goes elsewhere:
+   refusing them would fail calls a client cannot retry.
 2. **In-flight work finishes**: tool calls, streamed answers, any MCP POST being answered,
    for up to ``QUANT_DRAIN_SECONDS``.
 3. **Standing streams end now**: a 2025-era client's GET notification stream and 2026
@@ -103,13 +104,7 @@ class Drain:
                 await app(scope, receive, send)
                 return
             if self.draining:
-                response = JSONResponse(
-                    {"error": "this replica is shutting down; retry"},
-                    status_code=503,
-                    headers={"Retry-After": "1", "Connection": "close"},
-                )
-                await response(scope, receive, send)
-                return
+                send = _closing(send)
             if scope["method"] == "GET":
                 await self._standing_stream(app, scope, receive, send)
                 return
@@ -140,6 +135,17 @@ class Drain:
                 self._standing.discard(cancel)
         if cancel.cancelled_caught and state["started"] and not state["ended"]:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _closing(send: Send) -> Send:
+    """``send`` with ``Connection: close`` on the response: the client's next request reconnects."""
+
+    async def closing(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
+        await send(message)
+
+    return closing
 
 
 class DrainingServer(uvicorn.Server):

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from anyio.abc import SocketStream
 
-from tests.http.conftest import free_port, wait_until_ready
+from tests.http.conftest import free_port, wait_until_ready, web  # noqa: F401  (the web fixture)
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
