@@ -2,7 +2,7 @@
 
 Chat messages carry media in three forms (``catalog/content.py``): the API's own image, video
 and document blocks with base64 bytes, a local ``file``, and an MCP embedded ``resource``.
-:func:`prepared` turns an invocation carrying any of them into one whose body is a
+:func:`prepared` turns the body of a chat carrying any of them into a
 :class:`~quant_mcp.client.StreamedBody`, after these checks, all made before a request is sent:
 
 * a local file is read only from inside the allowed directories: ``QUANT_ALLOWED_DIRS`` and the
@@ -27,10 +27,10 @@ import re
 import stat
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlparse
 from uuid import uuid4
 
@@ -43,6 +43,7 @@ from mcp.shared.message import ServerMessageMetadata
 from pydantic import ValidationError
 
 from quant_mcp.catalog.content import (
+    FORMATS,
     MAX_PAYLOAD_BYTES,
     ChatMessage,
     DocumentBlock,
@@ -53,58 +54,25 @@ from quant_mcp.catalog.content import (
     ResourceContents,
     VideoBlock,
     accepted_media,
+    detect_format,
 )
 from quant_mcp.client import StreamedBody
 
 if TYPE_CHECKING:
-    from quant_mcp.tools import Invocation
+    from quant_mcp.config import Settings
+
+
+class Conversation(Protocol):
+    """The arguments of a chat that may carry attachments."""
+
+    messages: list[ChatMessage]
+    model_id: str
+
 
 CHUNK = 3 * 256 * 1024  # bytes read per step: a multiple of 3, so every piece encodes without padding
 HEAD = 4096  # bytes read to tell a format (PDF may start anywhere in the first 1024)
 TAIL = 64 * 1024  # bytes read from the end: a zip's central directory names docx/xlsx parts
 ROOTS_TIMEOUT = 5.0
-FORMATS = "images (png, jpeg, gif, webp), video (mp4, mov, mkv, webm) and documents (pdf, csv, docx, xlsx)"
-
-# What a name or MIME type says, used only where content alone cannot decide (CSV; a zip).
-_HINTS = {
-    "text/csv": "csv",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-}
-_NOT_VIDEO_BRANDS = {b"heic", b"heix", b"mif1", b"msf1", b"avif", b"M4A ", b"M4B "}  # ISO media that is not video
-
-
-def detect_format(head: bytes, tail: bytes = b"", hint: str | None = None) -> tuple[MediaKind, str] | None:
-    """The media kind and API format of a file from its first and last bytes, or None.
-
-    ``hint`` (an extension or MIME type) only decides what bytes cannot: CSV, which has no
-    signature, and a zip whose parts were not in the bytes read.
-    """
-    hint = _HINTS.get(hint or "", (hint or "").lower().lstrip("."))
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image", "png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image", "jpeg"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "image", "gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image", "webp"
-    if b"%PDF-" in head[:1024]:
-        return "document", "pdf"
-    if head[4:8] == b"ftyp" and head[8:12] not in _NOT_VIDEO_BRANDS:
-        return "video", "mov" if head[8:12] == b"qt  " else "mp4"
-    if head.startswith(b"\x1a\x45\xdf\xa3"):  # EBML: Matroska, or its WebM profile
-        return "video", "webm" if b"webm" in head[:64] else "mkv"
-    if head.startswith(b"PK\x03\x04"):  # docx and xlsx are zips with word/ or xl/ parts
-        parts = head + tail
-        if b"word/" in parts or hint == "docx":
-            return "document", "docx"
-        if b"xl/" in parts or hint == "xlsx":
-            return "document", "xlsx"
-        return None
-    if hint == "csv" and b"\x00" not in head:
-        return "document", "csv"
-    return None
 
 
 @dataclass(frozen=True)
@@ -239,7 +207,8 @@ class _Collector:
     """Walks a conversation once: turns every media source into a :class:`Media` (opening files
     inside the allowed directories) and every message into its wire form with placeholders."""
 
-    inv: Invocation
+    ctx: Context
+    allowed_dirs: list[str]
     files: AsyncExitStack
     marker: str = field(default_factory=lambda: f"quant-mcp-attachment-{uuid4().hex}-")
     media: list[Media] = field(default_factory=list)
@@ -337,8 +306,8 @@ class _Collector:
     async def _allowed_directories(self) -> tuple[list[Path], str]:
         """Real paths of QUANT_ALLOWED_DIRS and the client's roots, and a sentence naming them."""
         if self._allowed is None:
-            configured = [Path(os.path.realpath(path)) for path in self.inv.settings.allowed_dirs]
-            roots, roots_note = await client_roots(self.inv.ctx)
+            configured = [Path(os.path.realpath(path)) for path in self.allowed_dirs]
+            roots, roots_note = await client_roots(self.ctx)
             allowed = configured + roots
             if allowed:
                 where = ", ".join(map(str, allowed)) + f"; from QUANT_ALLOWED_DIRS and {roots_note}"
@@ -387,25 +356,25 @@ def _megabytes(size: int) -> str:
 
 
 @asynccontextmanager
-async def prepared(inv: Invocation) -> AsyncIterator[Invocation]:
-    """``inv`` (a chat) ready to send: media checked and the body streamed; unchanged without media.
+async def prepared(arguments: Conversation, body: Any, ctx: Context, settings: Settings) -> AsyncIterator[Any]:
+    """The request body of a chat, ready to send: media checked and streamed in (a
+    :class:`StreamedBody`); ``body`` unchanged when no message carries media.
 
     Files stay open until the block exits, so what was checked is exactly what is sent.
     """
-    messages: list[ChatMessage] = inv.arguments.messages  # type: ignore[attr-defined]
-    if not _needs_preparation(messages):
-        yield inv
+    if not _needs_preparation(arguments.messages):
+        yield body
         return
     async with AsyncExitStack() as files:
-        collector = _Collector(inv, files)
-        wire_messages = [await collector.message(message) for message in messages]
-        _check_model(inv.arguments.model_id, collector.media)  # type: ignore[attr-defined]
-        body = _streamed_body({**inv.body, "messages": wire_messages}, collector.media, collector.marker)
-        if body.length > MAX_PAYLOAD_BYTES:
+        collector = _Collector(ctx, settings.allowed_dirs, files)
+        wire_messages = [await collector.message(message) for message in arguments.messages]
+        _check_model(arguments.model_id, collector.media)
+        streamed = _streamed_body({**body, "messages": wire_messages}, collector.media, collector.marker)
+        if streamed.length > MAX_PAYLOAD_BYTES:
             media_size = sum(item.size for item in collector.media)
             raise ToolError(
-                f"The request would be {_megabytes(body.length)}: {_megabytes(media_size)} of attachments, sent "
+                f"The request would be {_megabytes(streamed.length)}: {_megabytes(media_size)} of attachments, sent "
                 f"base64-encoded (4 bytes for every 3). Quant AI takes at most 25 MB per request, so attachments can "
                 f"total about 18.7 MB. Attach fewer or smaller files. Nothing was sent."
             )
-        yield replace(inv, body=body)
+        yield streamed

@@ -2,7 +2,7 @@
 
 One shared ``httpx.AsyncClient`` (connection pooling), bearer auth, timeouts, retries for
 idempotent requests only (honouring ``Retry-After``), SSE streaming through ``httpx-sse``, and
-every failure turned into one error type, :class:`QuantAPIError`, whose message says what
+every failure raised as one of the types in :mod:`quant_mcp.errors`, whose message says what
 happened and what to do about it. The token is attached per request and never appears in a
 message, a log line or an exception.
 """
@@ -25,61 +25,18 @@ from httpx_sse import EventSource, ServerSentEvent, SSEError
 
 from quant_mcp import __version__
 from quant_mcp.config import Settings
+from quant_mcp.errors import (
+    NotSent,
+    QuantAPIError,
+    UpstreamDecodeError,
+    UpstreamStatusError,
+    UpstreamTimeout,
+    UpstreamTransportError,
+)
 
 log = logging.getLogger("quant_mcp.client")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-STATUS_MEANINGS = {
-    400: "the request was rejected as invalid",
-    401: "the Quant API token is missing, invalid or expired (check QUANT_API_TOKEN)",
-    403: "the token has no access to this organisation, or lacks the permission or scope this call needs",
-    404: "not found: check the id and the organisation",
-    409: "conflict with the current state (for example a duplicate name)",
-    413: "the request is too large (the Quant AI payload limit is 25 MB)",
-    422: "the request was understood but failed validation",
-    429: "rate limited by the Quant API",
-    500: "the Quant API failed internally",
-    502: "the Quant API gateway got a bad answer from its backend",
-    503: "the Quant API is temporarily unavailable",
-    504: "the Quant API gateway timed out",
-}
-
-
-class QuantAPIError(Exception):
-    """A Quant API call that did not succeed: an HTTP error status, a network failure or a bad body.
-
-    ``status`` is the HTTP status (None when no response arrived); ``str(error)`` is one
-    sentence an agent can act on.
-    """
-
-    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retryable = retryable
-
-    @classmethod
-    def from_response(cls, method: str, path: str, status: int, body: bytes) -> QuantAPIError:
-        meaning = STATUS_MEANINGS.get(status, "the Quant API answered with an error" if status >= 400 else "unexpected status")
-        detail = _error_detail(body)
-        message = f"Quant API {status} on {method} {path}: {meaning}"
-        if detail:
-            message += f". Upstream said: {detail}"
-        return cls(message, status=status, retryable=status in RETRYABLE_STATUSES)
-
-
-def _error_detail(body: bytes) -> str:
-    """The human part of an upstream error body ({message}, {error}, {code}), shortened."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        text = body.decode("utf-8", "replace").strip()
-        return text[:200]
-    if isinstance(data, dict):
-        parts = [str(data[key]) for key in ("message", "error", "code") if isinstance(data.get(key), str)]
-        return " / ".join(dict.fromkeys(parts))[:300]
-    return ""
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
@@ -139,11 +96,11 @@ class QuantClient:
     def _auth(self, token: str | None) -> dict[str, str]:
         token = token or self.settings.token_value()
         if not token:
-            raise QuantAPIError("No Quant API token is configured: set QUANT_API_TOKEN (or, over HTTP, send X-Quant-Token).")
+            raise NotSent("No Quant API token is configured: set QUANT_API_TOKEN (or, over HTTP, send X-Quant-Token).")
         if token != token.strip() or not (token.isascii() and token.isprintable()):
             # httpx would refuse the header with an error quoting it (a trailing newline from a
             # secret file leaked the token into the tool error), or crash on non-ASCII.
-            raise QuantAPIError(
+            raise NotSent(
                 "The Quant API token has surrounding whitespace or a line break, control or non-ASCII character, so it "
                 "cannot be sent: check QUANT_API_TOKEN (or X-Quant-Token). Nothing was sent to the Quant API."
             )
@@ -174,37 +131,42 @@ class QuantClient:
         attempt = 0
         while True:
             body_headers, content = _content(body)  # afresh per attempt: a streamed body is read once
-            never_sent = False
             try:
                 response = await self._http.request(
                     method, path, params=params, content=content, headers=auth | body_headers, timeout=timeouts
                 )
                 if response.is_success:
                     return _decode_json(method, path, response)
-                error = QuantAPIError.from_response(method, path, response.status_code, response.content)
-                wait = _retry_after_seconds(response.headers.get("Retry-After"))
-            except httpx.ConnectError as exc:
-                error = QuantAPIError(
-                    f"Could not connect to the Quant API for {method} {path}: {_network_reason(exc)}", retryable=True
+                error: QuantAPIError = UpstreamStatusError.from_response(
+                    method,
+                    path,
+                    response.status_code,
+                    response.content,
+                    _retry_after_seconds(response.headers.get("Retry-After")),
                 )
-                wait, never_sent = None, True
+            except httpx.ConnectError as exc:
+                error = UpstreamTransportError(
+                    f"Could not connect to the Quant API for {method} {path}: {_network_reason(exc)}", never_sent=True
+                )
             except httpx.TimeoutException:
-                raise QuantAPIError(
+                raise UpstreamTimeout(
                     f"The Quant API did not answer {method} {path} within {limit:g} s "
                     + ("(QUANT_STREAM_TIMEOUT)." if timeout else "(QUANT_TIMEOUT).")
                 ) from None
             except httpx.InvalidURL as exc:  # e.g. a query too long for a URL: nothing was sent
-                raise QuantAPIError(f"The request could not be sent: {exc}. Use shorter arguments.") from None
+                raise NotSent(f"The request could not be sent: {exc}. Use shorter arguments.") from None
             except httpx.TransportError as exc:
-                error = QuantAPIError(
-                    f"The connection to the Quant API broke during {method} {path}: {_network_reason(exc)}",
-                    retryable=True,
+                error = UpstreamTransportError(
+                    f"The connection to the Quant API broke during {method} {path}: {_network_reason(exc)}"
                 )
-                wait = None
+            never_sent = isinstance(error, UpstreamTransportError) and error.never_sent
             if not (error.retryable and (repeatable or never_sent) and attempt < self.settings.max_retries):
                 raise error
+            wait = error.retry_after if isinstance(error, UpstreamStatusError) else None
             if wait is not None and wait > self.settings.retry_max_wait:
-                raise QuantAPIError(f"{error} Retry after {wait:.0f} s.", status=error.status)
+                raise UpstreamStatusError(
+                    f"{error} Retry after {wait:.0f} s.", status=error.status or 0, detail=error.detail, retry_after=wait
+                )
             attempt += 1
             await anyio.sleep(wait if wait is not None else _backoff(attempt))
             log.info("retrying %s %s (attempt %d)", method, path, attempt + 1)
@@ -225,17 +187,17 @@ class QuantClient:
         try:
             response = await self._http.send(request, stream=True)
         except httpx.TimeoutException:
-            raise QuantAPIError(f"The Quant API did not answer {method} {path} within {self.settings.timeout:g} s.") from None
+            raise UpstreamTimeout(f"The Quant API did not answer {method} {path} within {self.settings.timeout:g} s.") from None
         except httpx.TransportError as exc:
-            raise QuantAPIError(f"Could not reach the Quant API for {method} {path}: {_network_reason(exc)}") from None
+            raise UpstreamTransportError(f"Could not reach the Quant API for {method} {path}: {_network_reason(exc)}") from None
         try:
             if not response.is_success:
                 body = await response.aread()
-                raise QuantAPIError.from_response(method, path, response.status_code, body)
+                raise UpstreamStatusError.from_response(method, path, response.status_code, body)
             content_type = response.headers.get("content-type", "")
             if "text/event-stream" not in content_type:
                 body = await response.aread()
-                raise QuantAPIError(
+                raise UpstreamDecodeError(
                     f"Quant API answered {method} {path} with {content_type or 'no content type'} instead of an event stream: {body[:200]!r}",
                     status=response.status_code,
                 )
@@ -249,9 +211,9 @@ async def _events(source: EventSource, method: str, path: str) -> AsyncIterator[
         async for event in source.aiter_sse():
             yield event
     except httpx.TimeoutException:
-        raise QuantAPIError(f"The Quant API stream for {method} {path} stalled (no data within the read timeout).") from None
+        raise UpstreamTimeout(f"The Quant API stream for {method} {path} stalled (no data within the read timeout).") from None
     except (httpx.TransportError, SSEError) as exc:
-        raise QuantAPIError(f"The Quant API stream for {method} {path} broke off: {_network_reason(exc)}") from None
+        raise UpstreamTransportError(f"The Quant API stream for {method} {path} broke off: {_network_reason(exc)}") from None
 
 
 def _encode(body: Any) -> bytes:
@@ -264,7 +226,7 @@ def _decode_json(method: str, path: str, response: httpx.Response) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise QuantAPIError(
+        raise UpstreamDecodeError(
             f"Quant API answered {method} {path} with {response.status_code} but the body is not valid JSON.",
             status=response.status_code,
         ) from None

@@ -18,8 +18,6 @@ PLATFORM_URLS = {
     "quantgov": "https://dash.quantgov.cloud",
 }
 
-DEFAULT_TOOLSETS = ("sessions", "inference", "models", "usage", "config")
-
 
 def _split_list(value: object, *, colon: bool = True) -> object:
     """Accept ``a,b`` or (unless ``colon`` is False: URLs, hosts, scopes) ``a:b`` strings (env vars) as well as real lists."""

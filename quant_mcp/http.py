@@ -39,12 +39,13 @@ from starlette.middleware import Middleware
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
+from quant_mcp import sdk
 from quant_mcp.auth import AuthConfigError, JWTVerifier, inbound_auth
 from quant_mcp.config import Settings
 from quant_mcp.drain import Drain, DrainingServer, close_listen_streams
 from quant_mcp.observability import RequestContextMiddleware, metrics_text, serve_metrics_port
+from quant_mcp.pipeline import Credentials, Runtime, configured_credentials
 from quant_mcp.server import build_server
-from quant_mcp.tools import AppState, Credentials, configured_credentials
 
 log = logging.getLogger("quant_mcp.http")
 
@@ -126,7 +127,7 @@ class Readiness:
     one probe at a time goes out, so a flood of unauthenticated requests cannot flood the
     Quant API."""
 
-    def __init__(self, server: MCPServer[AppState]) -> None:
+    def __init__(self, server: MCPServer[Runtime]) -> None:
         self._server = server
         self._probe: httpx.AsyncClient | None = None
         self._last: tuple[float, str | None] = (float("-inf"), None)
@@ -141,10 +142,8 @@ class Readiness:
             finally:
                 self._probe = None
 
-    def _state(self) -> AppState | None:
-        # The state the server's lifespan yielded; SDK 2.3 keeps it on the session manager
-        # (no public accessor) and clears it at shutdown.
-        return self._server.session_manager._lifespan_state
+    def _state(self) -> Runtime | None:
+        return sdk.lifespan_state(self._server)
 
     async def _problem(self) -> str | None:
         state = self._state()

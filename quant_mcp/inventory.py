@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from quant_mcp.catalog import OPERATIONS, Operation
-from quant_mcp.config import DEFAULT_TOOLSETS, Settings
+from quant_mcp.config import Settings
 
 
 def _hints(op: Operation) -> str:
@@ -21,15 +21,15 @@ def tool_rows(settings: Settings) -> list[dict[str, str]]:
     enabled = {op.name for op in select_operations(settings)}
     rows = []
     for op in OPERATIONS:
-        route = op.route_for(settings.api_routes)
+        route = f"flow {op.flow}" if op.flow else "{0.method} {0.path}".format(op.route_for(settings.api_routes))
         rows.append(
             {
                 "tool": op.name,
                 "what": op.title,
                 "toolset": op.toolset.value,
-                "default": "yes" if op.toolset in DEFAULT_TOOLSETS else "",
+                "default": "yes" if op.toolset.default else "",
                 "enabled": "yes" if op.name in enabled else "",
-                "route": f"{route.method} {route.path}",
+                "route": route,
                 "annotations": _hints(op),
             }
         )

@@ -35,7 +35,7 @@ SUMMARY_STYLES = {
 async def _read(name: str, arguments: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """A catalog read whose failure reaches the client as its own message (the SDK hides any other error)."""
     try:
-        return await read_operation(name, arguments, ctx)
+        return await read_operation(name, arguments, ctx, "prompt")
     except ResourceError as exc:
         raise MCPError(INVALID_PARAMS if isinstance(exc, ResourceNotFoundError) else INTERNAL_ERROR, str(exc)) from None
 

@@ -1,6 +1,7 @@
 """Resources: read-only views over catalog operations, plus change notifications.
 
-Each resource is read through the same operation (and credentials) as the matching tool:
+Each resource is one row of ``VIEWS``, read through the same operation, pipeline and
+credentials as the matching tool:
 
 * ``quant://sessions`` / ``quant://sessions/{sessionId}``: list_sessions / get_session
 * ``quant://models`` / ``quant://models/{modelId}``: list_models / get_model
@@ -16,10 +17,12 @@ protocol eras (2025-era sessions subscribe through ``subscriptions.py``).
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -30,8 +33,8 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
 from pydantic import ValidationError
 
-from quant_mcp import catalog, subscriptions
-from quant_mcp.catalog.base import Operation, ToolArguments
+from quant_mcp import catalog, pipeline, subscriptions
+from quant_mcp.catalog.base import ToolArguments
 from quant_mcp.catalog.uris import (
     AGENT_URI,
     AGENTS_URI,
@@ -43,12 +46,46 @@ from quant_mcp.catalog.uris import (
     SESSIONS_URI,
     USAGE_URI,
 )
-from quant_mcp.client import QuantAPIError
-from quant_mcp.tools import call_operation
+from quant_mcp.pipeline import Call, CallFailed, Next, Outcome
 
 log = logging.getLogger("quant_mcp.resources")
 
 MIME_JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class View:
+    """A resource: a URI (template) read through one read-only catalog operation, as JSON."""
+
+    uri: str
+    name: str
+    title: str
+    operation: str
+    description: str
+
+    @property
+    def variables(self) -> list[str]:
+        """The URI template's variables: wire names of the operation's arguments."""
+        return [part[1:-1] for part in self.uri.split("/") if part.startswith("{")]
+
+
+VIEWS = (
+    View(SESSIONS_URI, "sessions", "Chat sessions", "list_sessions",
+         "The organisation's active chat sessions (id, title, model, timestamps), as JSON."),
+    View(SESSION_URI, "session", "Chat session", "get_session", "One chat session with its whole conversation, as JSON."),
+    View(MODELS_URI, "models", "Models", "list_models",
+         "The foundation models the organisation can use, with their capabilities, as JSON."),
+    View(MODEL_URI, "model", "Model", "get_model", "One model's limits, capabilities and prices, as JSON."),
+    View(USAGE_URI, "usage", "AI usage for a month", "get_usage_stats",
+         "The organisation's AI requests and tokens in one month (YYYY-MM), in all and per model, as JSON."),
+    View(AGENTS_URI, "agents", "Agents", "list_agents", "The organisation's agents and the global agents it can use, as JSON."),
+    View(AGENT_URI, "agent", "Agent", "get_agent",
+         "One agent's full definition (prompt, model, tools, collections, skills), as JSON."),
+    View(COLLECTIONS_URI, "vector-collections", "Vector collections", "list_vector_collections",
+         "The organisation's vector collections with their embedding models and document counts, as JSON."),
+    View(COLLECTION_URI, "vector-collection", "Vector collection", "get_vector_collection",
+         "One vector collection's settings and document count, as JSON."),
+)  # fmt: skip
 
 _current_request: ContextVar[ServerRequestContext[Any, Any] | None] = ContextVar("quant_request", default=None)
 
@@ -70,119 +107,51 @@ def current_context(server: MCPServer) -> Context:
     return Context(request_context=request, mcp_server=server)
 
 
-async def read_operation(name: str, arguments: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
-    """Run a read-only catalog operation for a resource or completion; failures become ResourceErrors."""
-    op = catalog.OPERATIONS_BY_NAME[name]
+async def read_operation(
+    name: str, arguments: Mapping[str, Any], ctx: Context, origin: pipeline.Origin = "resource"
+) -> dict[str, Any]:
+    """Run a read-only catalog operation for a resource, prompt or completion; failures become ResourceErrors."""
     try:
-        return await call_operation(op, arguments, ctx)
+        outcome = await pipeline.run(catalog.OPERATIONS_BY_NAME[name], arguments, ctx, origin)
     except ValidationError as exc:
         raise ResourceNotFoundError(f"Invalid {name} arguments: {exc.errors()[0]['msg']}") from None
-    except QuantAPIError as exc:
-        if exc.status == 404:
+    except CallFailed as exc:
+        if exc.upstream.status == 404:
             raise ResourceNotFoundError(str(exc)) from None
         raise ResourceError(str(exc)) from None
     except ToolError as exc:
         raise ResourceError(str(exc)) from None
+    return outcome.structured
 
 
-async def _json(name: str, arguments: Mapping[str, Any], ctx: Context) -> str:
-    return json.dumps(await read_operation(name, arguments, ctx), indent=2)
+def _reader(server: MCPServer, view: View) -> Callable[..., Awaitable[str]]:
+    """The handler the SDK calls for ``view``. A template's handler must have a parameter named
+    like each URI variable; a static resource's handler takes none (and no Context)."""
+    if not view.variables:
+
+        async def read_static() -> str:
+            return json.dumps(await read_operation(view.operation, {}, current_context(server)), indent=2)
+
+        return read_static
+
+    async def read(ctx: Context, **values: str) -> str:
+        return json.dumps(await read_operation(view.operation, values, ctx), indent=2)
+
+    parameters = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=str) for name in view.variables]
+    parameters.append(inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context))
+    read.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    read.__annotations__ = {**dict.fromkeys(view.variables, str), "ctx": Context, "return": str}
+    return read
 
 
 def register_resources(server: MCPServer) -> None:
-    """Every resource and template above, the one completion handler for all of them, and
-    resource subscriptions for 2025-era sessions."""
+    """Every view above, the one completion handler for all of them, and resource
+    subscriptions for 2025-era sessions."""
     subscriptions.register_subscriptions(server)
-
-    @server.resource(
-        SESSIONS_URI,
-        name="sessions",
-        title="Chat sessions",
-        mime_type=MIME_JSON,
-        description="The organisation's active chat sessions (id, title, model, timestamps), as JSON.",
-    )
-    async def sessions() -> str:
-        return await _json("list_sessions", {}, current_context(server))
-
-    @server.resource(
-        SESSION_URI,
-        name="session",
-        title="Chat session",
-        mime_type=MIME_JSON,
-        description="One chat session with its whole conversation, as JSON.",
-    )
-    async def session(sessionId: str, ctx: Context) -> str:
-        return await _json("get_session", {"sessionId": sessionId}, ctx)
-
-    @server.resource(
-        MODELS_URI,
-        name="models",
-        title="Models",
-        mime_type=MIME_JSON,
-        description="The foundation models the organisation can use, with their capabilities, as JSON.",
-    )
-    async def models() -> str:
-        return await _json("list_models", {}, current_context(server))
-
-    @server.resource(
-        MODEL_URI,
-        name="model",
-        title="Model",
-        mime_type=MIME_JSON,
-        description="One model's limits, capabilities and prices, as JSON.",
-    )
-    async def model(modelId: str, ctx: Context) -> str:
-        return await _json("get_model", {"modelId": modelId}, ctx)
-
-    @server.resource(
-        USAGE_URI,
-        name="usage",
-        title="AI usage for a month",
-        mime_type=MIME_JSON,
-        description="The organisation's AI requests and tokens in one month (YYYY-MM), in all and per model, as JSON.",
-    )
-    async def usage(month: str, ctx: Context) -> str:
-        return await _json("get_usage_stats", {"month": month}, ctx)
-
-    @server.resource(
-        AGENTS_URI,
-        name="agents",
-        title="Agents",
-        mime_type=MIME_JSON,
-        description="The organisation's agents and the global agents it can use, as JSON.",
-    )
-    async def agents() -> str:
-        return await _json("list_agents", {}, current_context(server))
-
-    @server.resource(
-        AGENT_URI,
-        name="agent",
-        title="Agent",
-        mime_type=MIME_JSON,
-        description="One agent's full definition (prompt, model, tools, collections, skills), as JSON.",
-    )
-    async def agent(agentId: str, ctx: Context) -> str:
-        return await _json("get_agent", {"agentId": agentId}, ctx)
-
-    @server.resource(
-        COLLECTIONS_URI,
-        name="vector-collections",
-        title="Vector collections",
-        mime_type=MIME_JSON,
-        description="The organisation's vector collections with their embedding models and document counts, as JSON.",
-    )
-    async def collections() -> str:
-        return await _json("list_vector_collections", {}, current_context(server))
-
-    @server.resource(
-        COLLECTION_URI,
-        name="vector-collection",
-        title="Vector collection",
-        mime_type=MIME_JSON,
-        description="One vector collection's settings and document count, as JSON.",
-    )
-    async def collection(collectionId: str, ctx: Context) -> str:
-        return await _json("get_vector_collection", {"collectionId": collectionId}, ctx)
+    for view in VIEWS:
+        server.resource(view.uri, name=view.name, title=view.title, mime_type=MIME_JSON, description=view.description)(
+            _reader(server, view)
+        )
 
     @server.completion()
     async def complete(
@@ -206,7 +175,7 @@ def _ids_from(operation: str, items: str, key: str, arguments: Mapping[str, Any]
 
     async def complete(ctx: Context) -> list[str]:
         try:
-            result = await read_operation(operation, arguments or {}, ctx)
+            result = await read_operation(operation, arguments or {}, ctx, "completion")
         except ResourceError:
             return []
         return [str(item[key]) for item in result.get(items) or [] if item.get(key)]
@@ -234,17 +203,24 @@ COMPLETERS: dict[str, Completer] = {
 }
 
 
-async def announce_change(ctx: Context, op: Operation, result: Mapping[str, Any], arguments: ToolArguments) -> None:
+async def change_notices(call: Call[Any], call_next: Next) -> Outcome:
+    """Call middleware: after a tool call that changes a resource, tell the clients that watch it."""
+    outcome = await call_next(call)
+    if call.operation.changes and call.origin == "tool":
+        await announce_change(call.ctx, call.operation.changes, outcome.structured, call.arguments)
+    return outcome
+
+
+async def announce_change(ctx: Context, template: str, result: Mapping[str, Any], arguments: ToolArguments) -> None:
     """Tell clients that a tool changed a resource: list changed, and the item updated.
 
     2026-07-28 clients hear it through the SDK's subscription bus (each ``subscriptions/listen``
     stream filters what it asked for); 2025 sessions through ``subscriptions.announce``: the
     caller's tenant's sessions, ``updated`` only where subscribed. Best effort either way.
     """
-    assert op.changes is not None
-    key = op.changes[op.changes.index("{") + 1 : op.changes.index("}")]
+    key = template[template.index("{") + 1 : template.index("}")]
     item_id = result.get(key) or result.get("id") or getattr(arguments, _field_for(arguments, key), None)
-    uri = op.changes.replace("{" + key + "}", str(item_id)) if item_id else None
+    uri = template.replace("{" + key + "}", str(item_id)) if item_id else None
     try:
         await ctx.notify_resources_changed()
         if uri:

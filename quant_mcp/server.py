@@ -7,22 +7,28 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
-from mcp.server import MCPServer, NotificationOptions
+from mcp.server import MCPServer
 from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context
 from pydantic import SecretStr
 
-from quant_mcp import __version__
+from quant_mcp import __version__, sdk
+from quant_mcp import flows as flows  # importing it registers the composite tools' flows with the pipeline
 from quant_mcp.client import QuantClient
 from quant_mcp.config import Settings
+from quant_mcp.pipeline import CallMiddleware, Credentials, Runtime, configured_credentials
 from quant_mcp.prompts import register_prompts
-from quant_mcp.resources import register_resources, remember_request
+from quant_mcp.resources import change_notices, register_resources, remember_request
 from quant_mcp.schema_cache import schema_cache
-from quant_mcp.tools import AppState, Credentials, build_tool, configured_credentials
+from quant_mcp.tools import build_tools
 from quant_mcp.toolsets import check_selection, hide_writing_tools_when_asked, register_discovery_tools, select_operations
 
 log = logging.getLogger("quant_mcp")
+
+# Call middleware, outermost first: every call of the pipeline (tool, resource, prompt,
+# completion, a flow's steps) runs through each, in this order.
+CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (change_notices,)
 
 INSTRUCTIONS = """\
 Tools for the Quant AI platform (QuantCDN): chat with foundation models (buffered or streamed, \
@@ -46,7 +52,7 @@ def build_server(
     credentials: Callable[[Context], Credentials] = configured_credentials,
     token_verifier: TokenVerifier | None = None,
     auth: AuthSettings | None = None,
-) -> MCPServer[AppState]:
+) -> MCPServer[Runtime]:
     """An MCPServer for these settings.
 
     ``simulate`` serves the built-in Quant AI simulator on a loopback port for the server's
@@ -57,11 +63,11 @@ def build_server(
     Streamable HTTP endpoint require a bearer token.
     """
 
-    tools = [] if settings.dynamic_toolsets else [build_tool(op) for op in select_operations(settings)]
+    tools = [] if settings.dynamic_toolsets else build_tools(select_operations(settings))
     schema_cache().save()  # the next start reads the tools' schemas instead of generating them
 
     @asynccontextmanager
-    async def lifespan(server: MCPServer[AppState]) -> AsyncIterator[AppState]:
+    async def lifespan(server: MCPServer[Runtime]) -> AsyncIterator[Runtime]:
         async with AsyncExitStack() as stack:
             effective = settings
             if simulate:
@@ -81,9 +87,9 @@ def build_server(
                 log.warning("quant-mcp is using the built-in simulator at %s (organisation %s)", base_url, effective.organization)
             client = QuantClient(effective, transport=transport)
             stack.push_async_callback(client.aclose)
-            yield AppState(settings=effective, client=client, credentials=credentials)
+            yield Runtime(settings=effective, client=client, credentials=credentials, middleware=CALL_MIDDLEWARE)
 
-    server: MCPServer[AppState] = MCPServer(
+    server: MCPServer[Runtime] = MCPServer(
         "quant-mcp",
         title="Quant AI",
         version=__version__,
@@ -101,23 +107,5 @@ def build_server(
         register_discovery_tools(server, settings)
     register_resources(server)
     register_prompts(server)
-    _advertise_list_changes(server)
+    sdk.advertise_list_changes(server)
     return server
-
-
-def _advertise_list_changes(server: MCPServer[AppState]) -> None:
-    """Tell 2025-era clients that tool and resource lists can change.
-
-    MCPServer 2.3 advertises ``listChanged: false`` to them even though it sends the
-    notifications; this is the SDK notes' documented workaround (a private attribute).
-    ``resources.subscribe: true`` needs no patch: the SDK declares it to them because
-    ``subscriptions.py`` serves ``resources/subscribe``.
-    """
-    lowlevel = server._lowlevel_server
-    original = lowlevel.create_initialization_options
-
-    def with_list_changes(notification_options=None, *args, **kwargs):  # type: ignore[no-untyped-def]
-        options = notification_options or NotificationOptions(tools_changed=True, resources_changed=True, prompts_changed=True)
-        return original(options, *args, **kwargs)
-
-    lowlevel.create_initialization_options = with_list_changes  # type: ignore[method-assign]

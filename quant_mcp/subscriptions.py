@@ -36,6 +36,8 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import INVALID_PARAMS, EmptyResult, NotificationParams, SubscribeRequestParams, UnsubscribeRequestParams
 
+from quant_mcp import sdk
+
 log = logging.getLogger("quant_mcp.subscriptions")
 
 MAX_SUBSCRIPTIONS = 1000  # per session: subscriptions are memory the client chooses to spend
@@ -117,30 +119,21 @@ def register_subscriptions(server: MCPServer[Any]) -> None:
     registry = _registries[server] = SessionRegistry()
 
     async def initialized(ctx: ServerRequestContext[Any, Any], params: NotificationParams) -> None:
-        registry.join(_connection(ctx), tenant_of(Context(request_context=ctx, mcp_server=server)))
+        registry.join(sdk.connection_of(ctx), tenant_of(Context(request_context=ctx, mcp_server=server)))
 
     async def subscribe(ctx: ServerRequestContext[Any, Any], params: SubscribeRequestParams) -> EmptyResult:
-        registry.subscribe(_connection(ctx), tenant_of(Context(request_context=ctx, mcp_server=server)), params.uri)
+        registry.subscribe(sdk.connection_of(ctx), tenant_of(Context(request_context=ctx, mcp_server=server)), params.uri)
         return EmptyResult()
 
     async def unsubscribe(ctx: ServerRequestContext[Any, Any], params: UnsubscribeRequestParams) -> EmptyResult:
-        registry.unsubscribe(_connection(ctx), tenant_of(Context(request_context=ctx, mcp_server=server)), params.uri)
+        registry.unsubscribe(sdk.connection_of(ctx), tenant_of(Context(request_context=ctx, mcp_server=server)), params.uri)
         return EmptyResult()
 
-    # MCPServer 2.3 has no public way to add these handlers; the low-level server's
-    # add_*_handler methods are public, reaching it is not. The 2026-07-28 wire never
-    # dispatches resources/subscribe, so these serve the 2025 era only.
-    lowlevel = server._lowlevel_server
+    # The 2026-07-28 wire never dispatches resources/subscribe, so these serve the 2025 era only.
+    lowlevel = sdk.lowlevel_server(server)
     lowlevel.add_notification_handler("notifications/initialized", NotificationParams, initialized)
     lowlevel.add_request_handler("resources/subscribe", SubscribeRequestParams, subscribe)
     lowlevel.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, unsubscribe)
-
-
-def _connection(ctx: ServerRequestContext[Any, Any]) -> Connection:
-    # SDK 2.3 gives handlers a per-request ServerSession only; the per-client Connection it
-    # wraps (stable for the session's life, with the standalone channel notifications use)
-    # has no public accessor.
-    return ctx.session._connection
 
 
 async def announce(ctx: Context, uri: str | None) -> None:

@@ -1,233 +1,43 @@
-"""The one generic translator from catalog Operations to MCP tools, and the code that runs them.
+"""The tool face: catalog Operations as MCP tools.
 
 ``build_tool(op)`` makes an SDK ``Tool`` whose input schema is the operation's arguments
-model and whose output schema is its result model. ``run_operation`` is what every call
-goes through: resolve credentials and route, render the request, send it, shape and check
-the answer, and hand back structured content plus one readable line.
+model and whose output schema is its result model. A call is validated (a failure becomes one
+sentence per problem, naming the wire field), run through the pipeline
+(:func:`quant_mcp.pipeline.run`), and rendered as structured content plus a readable text.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import reprlib
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
-from urllib.parse import quote
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools.base import Tool
 from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
-from mcp.types import CallToolResult, ContentBlock, TextContent, ToolAnnotations
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, ValidationError
 
-from quant_mcp.catalog.base import QUERY, Operation, PathId, Route, ToolArguments
-from quant_mcp.client import QuantAPIError, QuantClient
-from quant_mcp.config import Settings
+from quant_mcp import pipeline
+from quant_mcp.catalog.base import BASE64_PATTERN, Operation, ToolArguments
+from quant_mcp.pipeline import Outcome, shown
 from quant_mcp.schema_cache import schema_cache
 
-log = logging.getLogger("quant_mcp.tools")
-
 MAX_TEXT_CHARS = 20_000  # the readable copy of a result; structured content is never cut
-_ORGANISATION = TypeAdapter(PathId)
 
 
-@dataclass
-class Credentials:
-    """The Quant credentials of one MCP request."""
-
-    token: str | None = None  # None: the client falls back to QUANT_API_TOKEN
-    organisation: str | None = None  # set when the connection is bound to one organisation
-
-
-def configured_credentials(ctx: Context) -> Credentials:
-    """stdio and single-tenant HTTP: the server's own token and default organisation."""
-    return Credentials()
-
-
-@dataclass
-class AppState:
-    """What every tool call can reach: settings, the one shared QuantClient, and how to find
-    the caller's credentials (the HTTP layer swaps in a per-request resolver when multi-tenant)."""
-
-    settings: Settings
-    client: QuantClient
-    credentials: Callable[[Context], Credentials] = configured_credentials
-
-
-@dataclass
-class Invocation:
-    """One tool call, resolved: everything a runner needs to talk to the API."""
-
-    operation: Operation
-    arguments: ToolArguments
-    route: Route
-    path: str
-    query: dict[str, Any]
-    body: Any
-    token: str | None
-    organisation: str
-    ctx: Context
-    client: QuantClient
-    settings: Settings
-
-
-def _wire_name(model: type[BaseModel], field: str) -> str:
-    info = model.model_fields[field]
-    return info.alias or field
-
-
-def _path_fields(route: Route) -> set[str]:
-    return {segment[1:-1] for segment in route.path.split("/") if segment.startswith("{")}
-
-
-def resolve(op: Operation, arguments: ToolArguments, ctx: Context) -> Invocation:
-    """Turn validated arguments into a concrete request, or refuse with a sentence that says why."""
-    state: AppState = ctx.request_context.lifespan_context
-    settings = state.settings
-    route = op.route_for(settings.api_routes)
-    credentials = state.credentials(ctx)
-
-    organisation = credentials.organisation or arguments.organisation or settings.organization
-    if credentials.organisation and arguments.organisation and arguments.organisation != credentials.organisation:
-        raise ToolError(
-            f"This connection is bound to organisation {credentials.organisation!r}; omit `organisation` or pass that one."
-        )
-    if not organisation:
-        raise ToolError("No organisation given: pass `organisation`, or set QUANT_ORGANIZATION in the server's environment.")
-    try:  # the argument is checked already; a header or the configuration ("..") could leave the route
-        _ORGANISATION.validate_python(organisation)
-    except ValidationError:
-        raise ToolError(
-            f"The organisation {_SHOWN.repr(organisation)} is not a machine name (letters, digits and . _ : @ ~ + -, "
-            "starting with a letter or digit): check X-Quant-Organization or QUANT_ORGANIZATION. Nothing was sent to the Quant API."
-        ) from None
-
-    model = type(arguments)
-    given = arguments.model_fields_set - {"organisation"}
-    if route.fields is not None:
-        unsupported = sorted(_wire_name(model, f) for f in given - route.fields if getattr(arguments, f) is not None)
-        if unsupported:
-            family = settings.api_routes
-            raise ToolError(
-                f"{', '.join(unsupported)} cannot be sent on the {family} routes this server uses "
-                f"(QUANT_API_ROUTES={family}); remove it."
-            )
-
-    path_values = {"organisation": organisation}
-    query: dict[str, Any] = {}
-    body_fields: set[str] = set()
-    path_params = _path_fields(route)
-    for name, info in model.model_fields.items():
-        if name == "organisation":
-            continue
-        wire = info.alias or name
-        value = getattr(arguments, name)
-        if wire in path_params:
-            path_values[wire] = value
-        elif QUERY in info.metadata:
-            if value is not None:
-                query[wire] = value
-        else:
-            body_fields.add(name)
-    missing = sorted(p for p in path_params if path_values.get(p) in (None, ""))
-    if missing:
-        raise ToolError(f"Missing required argument(s): {', '.join(missing)}.")
-    path = route.path.format(**{k: quote(str(v), safe="") for k, v in path_values.items()})
-
-    if route.body is not None:
-        body = route.body(arguments)
-    elif body_fields:
-        body = arguments.model_dump(mode="json", by_alias=True, exclude_none=True, include=body_fields)
-    else:
-        body = None
-    if route.method == "GET":
-        body = None
-
-    return Invocation(
-        operation=op,
-        arguments=arguments,
-        route=route,
-        path=path,
-        query=query,
-        body=body,
-        token=credentials.token,
-        organisation=organisation,
-        ctx=ctx,
-        client=state.client,
-        settings=settings,
-    )
-
-
-async def send(invocation: Invocation) -> Mapping[str, Any]:
-    """The default runner: one request, one JSON answer (or the body sent, when none comes back)."""
-    data = await invocation.client.request(
-        invocation.route.method,
-        invocation.path,
-        params=invocation.query or None,
-        body=invocation.body,
-        token=invocation.token,
-        idempotent=invocation.operation.idempotent,
-        timeout=invocation.settings.stream_timeout if invocation.operation.slow else None,
-    )
-    if invocation.route.response is not None:
-        data = invocation.route.response(data)
-    if data is None:
-        data = invocation.body if isinstance(invocation.body, dict) else {}
-    return data
-
-
-async def call_operation(op: Operation, arguments: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
-    """Run a catalog operation from inside the server (flows, resources, completions, prompts),
-    with the current request's credentials; its arguments are validated like an agent's."""
-    return check_result(op, await send(resolve(op, op.arguments.model_validate(arguments), ctx)))
-
-
-def check_result(op: Operation, data: Any) -> dict[str, Any]:
-    """Validate an upstream answer against the result model; a mismatch is a clear tool error."""
-    try:
-        result = op.result.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise ToolError(
-            f"The Quant API answered {op.name} with an unexpected shape ({where}: {first['msg']}); the API may have changed."
-        ) from None
-    return result.model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
-def render(
-    op: Operation, structured: dict[str, Any], notes: list[str] | None = None, media: Sequence[ContentBlock] = ()
-) -> CallToolResult:
-    """Structured content plus a readable text (a summary line, any notes, then the JSON), followed
-    by any media blocks (images) the operation returns."""
+def render(op: Operation, outcome: Outcome) -> CallToolResult:
+    """Structured content plus a readable text (a summary line, then the JSON), followed by any
+    media blocks (images) the operation returns."""
+    structured = outcome.structured
     summary = op.summary(structured) if op.summary else ""
     data = json.dumps(structured, ensure_ascii=False, separators=(",", ":"))
     if len(data) > MAX_TEXT_CHARS:
         data = data[:MAX_TEXT_CHARS] + f"... [truncated; {len(data)} characters in all, see structuredContent]"
-    text = "\n".join(part for part in [summary, *(notes or []), data] if part)
-    return CallToolResult(content=[TextContent(type="text", text=text), *media], structured_content=structured)
-
-
-async def run_operation(op: Operation, arguments: ToolArguments, ctx: Context) -> CallToolResult:
-    invocation = resolve(op, arguments, ctx)
-    runner = op.runner or send
-    try:
-        data = await runner(invocation)
-    except QuantAPIError as exc:
-        raise ToolError(str(exc)) from None
-    media: Sequence[ContentBlock] = ()
-    if op.media is not None:
-        data, media = op.media(data)
-    structured = check_result(op, data)
-    if op.changes:
-        from quant_mcp.resources import announce_change
-
-        await announce_change(ctx, op, structured, arguments)
-    return render(op, structured, media=media)
+    text = "\n".join(part for part in [summary, data] if part)
+    return CallToolResult(content=[TextContent(type="text", text=text), *outcome.media], structured_content=structured)
 
 
 def annotations_for(op: Operation) -> ToolAnnotations:
@@ -299,12 +109,6 @@ def _text_only(annotation: Any) -> bool:
     return False
 
 
-# How a caller's value is quoted in an error: short, escaped, and safe on any input (a megabyte
-# string, nesting thousands deep) where plain repr() would be long or raise RecursionError.
-_SHOWN = reprlib.Repr()
-_SHOWN.maxstring = _SHOWN.maxother = 60
-
-
 def _location(loc: tuple[int | str, ...]) -> str:
     """``messages.0.content.blocks.0.image.image.source`` -> ``messages.0.content.0.image.source``:
     drop the union tags pydantic puts in error locations."""
@@ -312,7 +116,7 @@ def _location(loc: tuple[int | str, ...]) -> str:
     for part in map(str, loc):
         if part in ("string", "blocks") or (parts and parts[-1] == part):
             continue
-        parts.append(part if part.isprintable() and len(part) <= 60 else _SHOWN.repr(part))  # an unknown key is the caller's text
+        parts.append(part if part.isprintable() and len(part) <= 60 else shown(part))  # an unknown key is the caller's text
     return ".".join(parts) or "arguments"
 
 
@@ -329,37 +133,49 @@ def describe_validation_error(tool: str, error: ValidationError) -> str:
     for item in error.errors(include_url=False)[:5]:
         where = _location(item["loc"])
         message = _MESSAGES.get(item["type"], item["msg"][0].lower() + item["msg"][1:])
-        if item["type"] == "string_pattern_mismatch" and "A-Za-z0-9" in str(item.get("ctx", {}).get("pattern", "")):
+        pattern = str(item.get("ctx", {}).get("pattern", "")) if item["type"] == "string_pattern_mismatch" else ""
+        if pattern == BASE64_PATTERN:
+            message = "is not valid base64 (standard alphabet, padded, length a multiple of 4)"
+        elif "A-Za-z0-9" in pattern:
             message = (
                 "must be an id of letters, digits and . _ : @ ~ + - starting with a letter or digit (no /, .., ?, # or spaces)"
             )
         if item["type"] not in ("missing", "extra_forbidden") and "input" in item:
-            message += f" (got {_SHOWN.repr(item['input'])})"
+            message += f" (got {shown(item['input'])})"
         problems.append(f"{where} {message}")
     more = error.error_count() - len(problems)
     tail = f"; and {more} more problem(s)" if more > 0 else ""
     return f"Invalid arguments for {tool}: " + "; ".join(problems) + tail + ". Nothing was sent to the Quant API."
 
 
-def build_tool(op: Operation) -> Tool:
-    """One catalog Operation as one SDK Tool."""
+def build_tool(op: Operation, name: str | None = None) -> Tool:
+    """One catalog Operation as one SDK Tool (under a former ``name``: a deprecated alias)."""
+    name = name or op.name
 
     async def call(arguments: ToolArguments | InvalidArguments, ctx: Context) -> CallToolResult:
         if isinstance(arguments, InvalidArguments):
-            raise ToolError(describe_validation_error(op.name, arguments.error))
-        return await run_operation(op, arguments, ctx)
+            raise ToolError(describe_validation_error(name, arguments.error))
+        return render(op, await pipeline.run(op, arguments, ctx))
 
     parameters, output_schema = schema_cache().schemas(
         op, lambda: (input_schema(op.arguments), _tidy(op.result.model_json_schema(by_alias=True)))
     )
+    description = op.description
+    if name != op.name:
+        description = f"Deprecated: renamed to {op.name}; this name will be removed in a future release. " + description
     return Tool(
         fn=call,
-        name=op.name,
+        name=name,
         title=op.title,
-        description=op.description,
+        description=description,
         parameters=parameters,
         fn_metadata=_Arguments(arg_model=op.arguments, output_schema=output_schema),
         is_async=True,
         context_kwarg="ctx",
         annotations=annotations_for(op),
     )
+
+
+def build_tools(operations: list[Operation]) -> list[Tool]:
+    """The tools of these operations, each followed by its deprecated aliases."""
+    return [build_tool(op, name) for op in operations for name in (op.name, *op.aliases)]

@@ -23,15 +23,14 @@ from typing import Any
 from mcp.server import MCPServer
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.tools.base import Tool
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from quant_mcp import catalog
+from quant_mcp import catalog, sdk
 from quant_mcp.catalog import Operation, Toolset, operations_in
-from quant_mcp.catalog.base import TOOLSET_DESCRIPTIONS
-from quant_mcp.config import DEFAULT_TOOLSETS, Settings
-from quant_mcp.tools import build_tool
+from quant_mcp.catalog.base import DEFAULT_TOOLSETS
+from quant_mcp.config import Settings
+from quant_mcp.tools import build_tools
 
 log = logging.getLogger("quant_mcp.toolsets")
 
@@ -58,7 +57,7 @@ def _expand_toolsets(names: list[str]) -> set[Toolset]:
         return set(Toolset)
     chosen = {valid[name] for name in names if name in valid}
     if "default" in names:
-        chosen |= {Toolset(name) for name in DEFAULT_TOOLSETS}
+        chosen |= {toolset for toolset in Toolset if toolset.default}
     return chosen
 
 
@@ -175,17 +174,6 @@ class ToolsetEnabled(BaseModel):
     message: str
 
 
-def _add_tool(server: MCPServer[Any], tool: Tool) -> None:
-    """Register a prebuilt SDK Tool on a running server.
-
-    ``MCPServer.add_tool`` only builds tools from functions, while catalog tools are built by
-    ``build_tool`` (input schema from the arguments model, output schema from the result
-    model). The constructor's ``tools=[...]`` fills the same private registry this writes to;
-    this is the one place that touches it.
-    """
-    server._tool_manager._tools.setdefault(tool.name, tool)
-
-
 async def _announce_tools_changed(ctx: Context) -> None:
     """Tell clients of both eras to re-list tools: the 2026 subscription bus and the 2025 session."""
     for notify in (ctx.notify_tools_changed, ctx.session.send_tool_list_changed):
@@ -213,10 +201,10 @@ class DynamicToolsets:
     def info(self, toolset: Toolset) -> ToolsetInfo:
         return ToolsetInfo(
             name=toolset.value,
-            description=TOOLSET_DESCRIPTIONS[toolset],
+            description=toolset.description,
             tools=len(self.available(toolset)),
             enabled=toolset in self.enabled,
-            default=toolset.value in DEFAULT_TOOLSETS,
+            default=toolset.default,
         )
 
     async def list_toolsets(self) -> ToolsetList:
@@ -227,7 +215,7 @@ class DynamicToolsets:
         """Show the tools a toolset would add (name, title, whether read-only, description) before enabling it."""
         return ToolsetDetails(
             name=toolset.value,
-            description=TOOLSET_DESCRIPTIONS[toolset],
+            description=toolset.description,
             enabled=toolset in self.enabled,
             tools=[
                 ToolInfo(name=op.name, title=op.title, readOnly=op.read_only, description=op.description)
@@ -240,8 +228,8 @@ class DynamicToolsets:
         if toolset in self.enabled:
             return ToolsetEnabled(toolset=toolset.value, added=[], message=f"Toolset {toolset.value} was already enabled.")
         operations = self.available(toolset)
-        for op in operations:
-            _add_tool(self.server, build_tool(op))
+        for tool in build_tools(operations):
+            sdk.add_tool(self.server, tool)
         names = [op.name for op in operations]
         self.enabled.add(toolset)
         await _announce_tools_changed(ctx)

@@ -22,6 +22,7 @@ TEST_TOKEN = "qc_SECRET-test-token-9f8e7d6c5b4a"
 TEST_ORG = "test-org"
 OTHER_TOKEN = "qc_SECRET-other-token-1a2b3c4d5e6f"
 OTHER_ORG = "other-org"
+MODEL = "amazon.nova-lite-v1:0"  # the default model of the tests: takes text, images, video and documents
 
 
 @pytest.fixture

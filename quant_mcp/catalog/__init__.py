@@ -3,7 +3,7 @@
 Each module describes one API group, which is one toolset. Importing a module builds its
 pydantic models, the largest part of start-up, so a server imports only the modules of the
 toolsets it offers (:func:`operations_in`). ``OPERATIONS`` (the whole catalog in a stable
-order) and ``OPERATIONS_BY_NAME`` import the other modules on first use, through the module
+order) and ``OPERATIONS_BY_NAME`` (which also finds an operation by a former name, an alias) import the other modules on first use, through the module
 ``__getattr__`` below; ``from quant_mcp.catalog import OPERATIONS`` works as usual.
 Operations of the reference that are not tools are listed, with reasons, in ``exclusions``.
 """
@@ -17,42 +17,17 @@ from typing import Any
 
 from quant_mcp.catalog.base import Operation, Toolset
 
-TOOLSET_MODULES: dict[Toolset, str] = {
-    Toolset.SESSIONS: "sessions",
-    Toolset.INFERENCE: "inference",
-    Toolset.MODELS: "models",
-    Toolset.USAGE: "usage",
-    Toolset.CONFIG: "config",
-    Toolset.AGENTS: "agents",
-    Toolset.TOOLS: "ai_tools",
-    Toolset.CUSTOM_TOOLS: "custom_tools",
-    Toolset.VECTOR_DB: "vector_db",
-    Toolset.FILES: "files",
-    Toolset.ORCHESTRATIONS: "orchestrations",
-    Toolset.SKILLS: "skills",
-    Toolset.SLACK_BOTS: "slack_bots",
-    Toolset.TASKS: "tasks",
-    Toolset.GOVERNANCE: "governance",
-    Toolset.FILTER_POLICIES: "filter_policies",
-    Toolset.AI_SEARCH: "ai_search",
-}
-
 
 def operations_in(toolsets: Collection[Toolset]) -> list[Operation]:
     """The operations of these toolsets, in catalog order, importing only their modules."""
-    return [
-        op
-        for toolset in Toolset
-        if toolset in toolsets
-        for op in import_module(f"{__name__}.{TOOLSET_MODULES[toolset]}").OPERATIONS
-    ]
+    return [op for toolset in Toolset if toolset in toolsets for op in import_module(f"{__name__}.{toolset.module}").OPERATIONS]
 
 
 @cache
 def _whole_catalog() -> tuple[list[Operation], dict[str, Operation]]:
     operations = operations_in(set(Toolset))
-    by_name = {op.name: op for op in operations}
-    assert len(by_name) == len(operations), "tool names must be unique"
+    by_name = {name: op for op in operations for name in (op.name, *op.aliases)}
+    assert len(by_name) == sum(1 + len(op.aliases) for op in operations), "tool names and aliases must be unique"
     return operations, by_name
 
 
@@ -65,4 +40,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["OPERATIONS", "OPERATIONS_BY_NAME", "TOOLSET_MODULES", "Operation", "Toolset", "operations_in"]
+__all__ = ["OPERATIONS", "OPERATIONS_BY_NAME", "Operation", "Toolset", "operations_in"]

@@ -13,20 +13,17 @@ aliases are the wire names, so what an agent passes is what the API receives.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 if TYPE_CHECKING:
     from mcp.types import ContentBlock
-
-    from quant_mcp.tools import Invocation
 
 V3 = "/api/v3/organizations/{organisation}/ai"
 LEGACY = "/organisations/{organisation}/ai"
@@ -34,47 +31,80 @@ LEGACY = "/organisations/{organisation}/ai"
 Method = Literal["GET", "POST", "PUT", "DELETE"]
 
 
+# The one record of toolsets: each API group with what it is for, the catalog module that holds
+# its operations, and whether a server offers it by default. Every tool belongs to exactly one.
 class Toolset(StrEnum):
     """API groups; each tool belongs to exactly one."""
 
-    SESSIONS = "sessions"
-    INFERENCE = "inference"
-    MODELS = "models"
-    USAGE = "usage"
-    CONFIG = "config"
-    AGENTS = "agents"
-    TOOLS = "tools"
-    CUSTOM_TOOLS = "custom_tools"
-    VECTOR_DB = "vector_db"
-    FILES = "files"
-    ORCHESTRATIONS = "orchestrations"
-    SKILLS = "skills"
-    SLACK_BOTS = "slack_bots"
-    TASKS = "tasks"
-    GOVERNANCE = "governance"
-    FILTER_POLICIES = "filter_policies"
-    AI_SEARCH = "ai_search"
+    description: str
+    module: str
+    default: bool
+
+    def __new__(cls, value: str, description: str, module: str | None = None, default: bool = False) -> Toolset:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.description = description
+        member.module = module or value
+        member.default = default
+        return member
+
+    SESSIONS = (
+        "sessions",
+        "Server-side chat sessions: create, read, append to, extend and delete conversation histories.",
+        None,
+        True,
+    )
+    INFERENCE = (
+        "inference",
+        "Chat completions (buffered and streamed, multimodal, tools), embeddings, image generation, durable executions.",
+        None,
+        True,
+    )
+    MODELS = ("models", "The foundation models the organisation can use, with capabilities, limits and prices.", None, True)
+    USAGE = (
+        "usage",
+        "AI usage: the organisation's requests and tokens per month, and the caller's own spend and quota.",
+        None,
+        True,
+    )
+    CONFIG = ("config", "The organisation's AI configuration: enabled models and chat defaults.", None, True)
+    AGENTS = (
+        "agents",
+        "Stored AI agents (prompt, model, tools, collections): manage them, chat with them, overlay global agents.",
+    )
+    TOOLS = (
+        "tools",
+        "Built-in AI tools (weather, calculator, web search, image generation) and their async executions.",
+        "ai_tools",
+    )
+    CUSTOM_TOOLS = ("custom_tools", "Custom tools backed by your own edge functions: register, read, delete.")
+    VECTOR_DB = (
+        "vector_db",
+        "Vector collections for retrieval: create collections, add and delete documents, semantic search.",
+    )
+    FILES = ("files", "File storage for AI workloads: upload (inline or presigned), read metadata and download URLs, delete.")
+    ORCHESTRATIONS = (
+        "orchestrations",
+        "Durable batch orchestrations that run an agent or tool over many items: create, control, inspect.",
+    )
+    SKILLS = (
+        "skills",
+        "Agent skills (instructions agents can load): create inline, import from GitHub or skills.sh, sync, delete.",
+    )
+    SLACK_BOTS = ("slack_bots", "Slack bots backed by Quant agents: manage bots and search the connected workspace.")
+    TASKS = ("tasks", "Task lists for agents: tasks with status, progress and dependencies.")
+    GOVERNANCE = (
+        "governance",
+        "AI governance: model policy, mandatory guardrails and filters, spend limits and spend summary.",
+    )
+    FILTER_POLICIES = ("filter_policies", "Content filter policies (word and regex rules that block or redact input and output).")
+    AI_SEARCH = (
+        "ai_search",
+        "AI Search for a project: index pages (crawl or push), semantic search, RAG chat, settings and usage.",
+    )
 
 
-TOOLSET_DESCRIPTIONS: dict[Toolset, str] = {
-    Toolset.SESSIONS: "Server-side chat sessions: create, read, append to, extend and delete conversation histories.",
-    Toolset.INFERENCE: "Chat completions (buffered and streamed, multimodal, tools), embeddings, image generation, durable executions.",
-    Toolset.MODELS: "The foundation models the organisation can use, with capabilities, limits and prices.",
-    Toolset.USAGE: "AI usage: the organisation's requests and tokens per month, and the caller's own spend and quota.",
-    Toolset.CONFIG: "The organisation's AI configuration: enabled models and chat defaults.",
-    Toolset.AGENTS: "Stored AI agents (prompt, model, tools, collections): manage them, chat with them, overlay global agents.",
-    Toolset.TOOLS: "Built-in AI tools (weather, calculator, web search, image generation) and their async executions.",
-    Toolset.CUSTOM_TOOLS: "Custom tools backed by your own edge functions: register, read, delete.",
-    Toolset.VECTOR_DB: "Vector collections for retrieval: create collections, add and delete documents, semantic search.",
-    Toolset.FILES: "File storage for AI workloads: upload (inline or presigned), read metadata and download URLs, delete.",
-    Toolset.ORCHESTRATIONS: "Durable batch orchestrations that run an agent or tool over many items: create, control, inspect.",
-    Toolset.SKILLS: "Agent skills (instructions agents can load): create inline, import from GitHub or skills.sh, sync, delete.",
-    Toolset.SLACK_BOTS: "Slack bots backed by Quant agents: manage bots and search the connected workspace.",
-    Toolset.TASKS: "Task lists for agents: tasks with status, progress and dependencies.",
-    Toolset.GOVERNANCE: "AI governance: model policy, mandatory guardrails and filters, spend limits and spend summary.",
-    Toolset.FILTER_POLICIES: "Content filter policies (word and regex rules that block or redact input and output).",
-    Toolset.AI_SEARCH: "AI Search for a project: index pages (crawl or push), semantic search, RAG chat, settings and usage.",
-}
+DEFAULT_TOOLSETS = tuple(toolset.value for toolset in Toolset if toolset.default)
 
 
 class _Query:
@@ -96,17 +126,11 @@ PathId = Annotated[
     StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@~+-]*$", min_length=1, max_length=200),
 ]
 
-_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 
-
-def _check_base64(value: str) -> str:
-    if len(value) % 4 or not _BASE64.fullmatch(value):
-        raise ValueError("is not valid base64 (standard alphabet, padded, length a multiple of 4)")
-    return value
-
-
-# Bytes carried as base64 text (media blocks, file uploads): checked before anything is sent.
-Base64 = Annotated[str, AfterValidator(_check_base64)]
+# Bytes carried as base64 text (media blocks, file uploads): standard alphabet, padded, checked
+# before anything is sent. The pattern is published in the schema, so agents see the rule too.
+Base64 = Annotated[str, StringConstraints(pattern=BASE64_PATTERN)]
 
 Organisation = Annotated[
     PathId | None,
@@ -185,30 +209,41 @@ class Route:
 
 @dataclass(frozen=True)
 class Operation:
-    """One Quant AI endpoint, described once, served as one MCP tool."""
+    """One Quant AI endpoint, described once, served as one MCP tool.
+
+    How the runtime pipeline runs it follows from the flags: ``attachments`` (its messages may
+    carry media to check and stream into the request), ``streamed`` (the answer is an event
+    stream, relayed as it arrives), ``slow`` (may take minutes: waits up to
+    QUANT_STREAM_TIMEOUT, not QUANT_TIMEOUT) and ``media`` (binary media moved out of the answer
+    into MCP content blocks). A composite tool names its ``flow`` instead of sending ``route``.
+    """
 
     name: str
     toolset: Toolset
     title: str
     description: str
-    route: Route
+    route: Route | None
     arguments: type[ToolArguments]
     result: type[BaseModel]
     read_only: bool = False
     destructive: bool = False
     idempotent: bool = False
     legacy_route: Route | None = None  # used when QUANT_API_ROUTES=legacy; None: the v3 route serves both
-    runner: Callable[[Invocation], Awaitable[Mapping[str, Any]]] | None = None  # custom flow (streaming, ...)
+    flow: str | None = None  # a composite tool: the name of the flow that runs it (quant_mcp.flows)
+    attachments: bool = False
+    streamed: bool = False
+    slow: bool = False
     summary: Callable[[Mapping[str, Any]], str] | None = None  # one readable line about the result
     changes: str | None = None  # resource URI template whose contents this tool changes
-    slow: bool = False  # may take minutes (image generation): waits up to QUANT_STREAM_TIMEOUT, not QUANT_TIMEOUT
     operation_ids: tuple[str, ...] = field(default=())  # reference operationIds this tool serves
-    # Binary media (images) moved out of the answer into MCP content blocks: (answer without them, blocks).
     media: Callable[[Mapping[str, Any]], tuple[Mapping[str, Any], list[ContentBlock]]] | None = None
+    aliases: tuple[str, ...] = field(default=())  # former names, still answered for a release (deprecated)
 
     def route_for(self, family: Literal["v3", "legacy"]) -> Route:
         if family == "legacy" and self.legacy_route is not None:
             return self.legacy_route
+        if self.route is None:
+            raise TypeError(f"{self.name} is a composite tool (flow {self.flow!r}); it has no route of its own")
         return self.route
 
 

@@ -182,3 +182,49 @@ def accepted_media(model_id: str) -> frozenset[MediaKind] | None:
     """The media kinds a model accepts, or None when this server does not know the model.
     Families match anywhere in the id, so cross-region ids (``us.amazon.nova-pro-v1:0``) count."""
     return next((kinds for family, kinds in MEDIA_BY_MODEL_FAMILY.items() if family in model_id), None)
+
+
+# ----------------------------------------------------------------------------- telling a format from bytes
+
+FORMATS = "images (png, jpeg, gif, webp), video (mp4, mov, mkv, webm) and documents (pdf, csv, docx, xlsx)"
+
+# What a name or MIME type says, used only where content alone cannot decide (CSV; a zip).
+_HINTS = {
+    "text/csv": "csv",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+}
+_NOT_VIDEO_BRANDS = {b"heic", b"heix", b"mif1", b"msf1", b"avif", b"M4A ", b"M4B "}  # ISO media that is not video
+
+
+def detect_format(head: bytes, tail: bytes = b"", hint: str | None = None) -> tuple[MediaKind, str] | None:
+    """The media kind and API format of a file from its first and last bytes, or None.
+
+    ``hint`` (an extension or MIME type) only decides what bytes cannot: CSV, which has no
+    signature, and a zip whose parts were not in the bytes read.
+    """
+    hint = _HINTS.get(hint or "", (hint or "").lower().lstrip("."))
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image", "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image", "jpeg"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "image", "gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image", "webp"
+    if b"%PDF-" in head[:1024]:
+        return "document", "pdf"
+    if head[4:8] == b"ftyp" and head[8:12] not in _NOT_VIDEO_BRANDS:
+        return "video", "mov" if head[8:12] == b"qt  " else "mp4"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):  # EBML: Matroska, or its WebM profile
+        return "video", "webm" if b"webm" in head[:64] else "mkv"
+    if head.startswith(b"PK\x03\x04"):  # docx and xlsx are zips with word/ or xl/ parts
+        parts = head + tail
+        if b"word/" in parts or hint == "docx":
+            return "document", "docx"
+        if b"xl/" in parts or hint == "xlsx":
+            return "document", "xlsx"
+        return None
+    if hint == "csv" and b"\x00" not in head:
+        return "document", "csv"
+    return None

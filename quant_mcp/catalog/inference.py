@@ -1,9 +1,9 @@
 """Inference: chat (buffered, streamed, in a session, durable), embeddings and image generation.
 
 The chat tools take multimodal content: the API's blocks plus local files and MCP embedded
-resources, which ``quant_mcp.attachments`` checks and streams into the request (their
-runners live in ``quant_mcp.flows``). ``generate_image`` returns its pictures as MCP image
-content.
+resources, which the runtime checks and streams into the request (``attachments=True``).
+``chat_in_session`` is a composite tool: the flow of that name in ``quant_mcp.flows``.
+``generate_image`` returns its pictures as MCP image content.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from typing import Annotated, Any, Literal
 from urllib.parse import unquote
 
 from mcp.types import ImageContent
-from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from quant_mcp import attachments, flows
 from quant_mcp.catalog.base import LEGACY, V3, ApiResult, Operation, PathId, Route, ToolArguments, Toolset, WireModel
-from quant_mcp.catalog.content import Base64, ChatMessage, Content
+from quant_mcp.catalog.content import Base64, ChatMessage, Content, detect_format
 from quant_mcp.catalog.sessions import SESSION_URI, SessionId
 
 ModelId = Annotated[PathId, Field(description="Model id from list_models, e.g. 'amazon.nova-lite-v1:0'.")]
@@ -176,15 +175,14 @@ def _async_chat_body(arguments: ToolArguments) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- durable executions
 
 
-def _decode_once(value: Any) -> Any:
-    """Accept an identifier as it appears in a pollUrl (percent-encoded) as well as raw."""
-    return unquote(value) if isinstance(value, str) and "%" in value else value
-
+# The identifier may be given as it appears in a pollUrl: the characters it may hold, each also
+# percent-encoded. The schema publishes exactly what is accepted; the value is decoded after.
+_ENCODED = "%(?:2[BbDdEeFf]|3[AaDd]|40|5[Ff]|7[Ee])"  # + - . / : = @ _ ~
 
 ExecutionIdentifier = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@~+/=-]*$", max_length=2048),
-    BeforeValidator(_decode_once),  # after the constraints in this list, or pydantic drops the pattern from the schema
+    StringConstraints(pattern=rf"^[A-Za-z0-9](?:[A-Za-z0-9._:@~+/=-]|{_ENCODED})*$", max_length=2048),
+    AfterValidator(unquote),
     Field(description="The requestId from start_chat_execution (or the last segment of its pollUrl), or an execution ARN."),
 ]
 
@@ -411,7 +409,7 @@ def images_as_content(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[Ima
     blocks, infos = [], []
     for index, picture in enumerate(pictures):
         declared, _, encoded = picture.rpartition(",") if picture.startswith("data:") else ("", "", picture)
-        found = attachments.detect_format(base64.b64decode(encoded[:64] + "=" * (-len(encoded[:64]) % 4)))
+        found = detect_format(base64.b64decode(encoded[:64] + "=" * (-len(encoded[:64]) % 4)))
         mime = f"image/{found[1]}" if found and found[0] == "image" else declared[5:].split(";")[0] or "image/png"
         blocks.append(ImageContent(type="image", data=encoded, mime_type=mime))
         infos.append({"index": index, "mimeType": mime, "sizeBytes": len(encoded) * 3 // 4 - encoded[-2:].count("=")})
@@ -454,7 +452,7 @@ OPERATIONS = [
         legacy_route=Route("POST", LEGACY + "/chat", fields=LEGACY_CHAT_FIELDS, response=_legacy_chat),
         arguments=ChatArguments,
         result=ChatResult,
-        runner=flows.run_chat,
+        attachments=True,
         operation_ids=("chatInference", "legacyChatInference"),
         summary=chat_summary,
     ),
@@ -473,7 +471,8 @@ OPERATIONS = [
         legacy_route=Route("POST", LEGACY + "/chat/stream", fields=LEGACY_CHAT_FIELDS),
         arguments=ChatArguments,
         result=ChatStreamResult,
-        runner=flows.relay_chat_stream,
+        attachments=True,
+        streamed=True,
         operation_ids=("chatInferenceStream", "legacyChatInferenceStream"),
         summary=chat_summary,
     ),
@@ -488,11 +487,10 @@ OPERATIONS = [
             "session. If the model call fails nothing is appended; if only the append fails you still get "
             "the answer, with a `warning`. Attachments go to the model; the session keeps a note of them. " + CONTENT_HELP
         ),
-        route=Route("POST", V3 + "/chat/stream"),
-        legacy_route=Route("POST", LEGACY + "/chat/stream"),
+        route=None,  # it sends through get_session, chat_stream and update_session
         arguments=ChatInSessionArguments,
         result=ChatInSessionResult,
-        runner=flows.chat_in_session,
+        flow="chat_in_session",
         changes=SESSION_URI,
         summary=session_chat_summary,
     ),
@@ -509,7 +507,7 @@ OPERATIONS = [
         route=Route("POST", V3 + "/chat", body=_async_chat_body),
         arguments=ChatArguments,
         result=ChatExecutionQueued,
-        runner=flows.run_chat,
+        attachments=True,
         summary=lambda r: f"Queued {r.get('requestId')}: poll get_durable_execution_status with it.",
     ),
     Operation(

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from tests.benchmarks._common import ORGANISATION, PYTHON, ROOT, TOKEN, clean_env, cli_main, row, simulator_process
+from tests.conftest import MODEL
 
 BENCHMARK = "attachment memory"
 PAYLOAD = int(18.5 * 1024 * 1024)
-MODEL = "amazon.nova-lite-v1:0"
 
 
 def _rss_kb(field: str) -> int:

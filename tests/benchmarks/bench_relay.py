@@ -37,10 +37,10 @@ from tests.benchmarks._common import (
     row,
     simulator_process,
 )
+from tests.conftest import MODEL
 
 BENCHMARK = "streaming relay"
 CHUNK_DELAY = 0.02
-MODEL = "amazon.nova-lite-v1:0"
 PROMPT = " ".join(f"word{i}" for i in range(24))  # the simulator echoes it: about 30 one-word deltas
 STREAM_PATH = f"/api/v3/organizations/{ORGANISATION}/ai/chat/stream"
 ARGUMENTS = {"modelId": MODEL, "messages": [{"role": "user", "content": PROMPT}]}

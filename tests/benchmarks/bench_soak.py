@@ -37,6 +37,7 @@ from tests.benchmarks._common import (
     row,
     simulator_process,
 )
+from tests.conftest import MODEL
 
 BENCHMARK = "soak_http"
 CLIENTS = 50
@@ -44,7 +45,6 @@ FULL_SECONDS = 120.0
 QUICK_SECONDS = 15.0
 CALL_LIMIT = 30.0  # seconds; a call slower than this counts as an error (and ends that client's round)
 CLIENT_TOKEN = "soak-inbound-token"
-MODEL = "amazon.nova-lite-v1:0"
 USER = [{"role": "user", "content": "Give me three facts about soak tests."}]
 
 

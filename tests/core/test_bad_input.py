@@ -8,12 +8,11 @@ import base64
 import pytest
 
 from quant_mcp.simulator import Fault
-from tests.conftest import TEST_TOKEN, text_of
+from tests.conftest import MODEL, TEST_TOKEN, text_of
 
 pytestmark = pytest.mark.anyio
 
 USER = [{"role": "user", "content": "hi"}]
-MODEL = "amazon.nova-lite-v1:0"
 BIG = base64.b64encode(b"\0" * (25 * 1024 * 1024 + 3)).decode()
 
 REFUSED = [

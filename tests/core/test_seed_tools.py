@@ -10,7 +10,7 @@ import pytest
 from mcp import Client
 
 from quant_mcp.server import build_server
-from tests.conftest import TEST_ORG, make_settings, text_of
+from tests.conftest import MODEL, TEST_ORG, make_settings, text_of
 from tests.contract.openapi_contract import validate_request
 
 pytestmark = pytest.mark.anyio
@@ -29,7 +29,6 @@ SEED_TOOLS = {
     "get_ai_config",
     "update_ai_config",
 }
-MODEL = "amazon.nova-lite-v1:0"
 
 
 def ok(result):

@@ -28,12 +28,11 @@ from mcp import Client
 
 from quant_mcp.server import build_server
 from quant_mcp.simulator import Fault, Simulator
-from tests.conftest import make_settings, text_of
+from tests.conftest import MODEL, make_settings, text_of
 from tests.reliability.conftest import TALLY, assert_readable_error
 
 pytestmark = pytest.mark.anyio
 
-MODEL = "amazon.nova-lite-v1:0"
 PROMPT = " ".join(f"word{i}" for i in range(24))  # streams as about 30 events
 TIMEOUT = 1.0  # QUANT_TIMEOUT for these cases
 STREAM_TIMEOUT = 2.0  # QUANT_STREAM_TIMEOUT

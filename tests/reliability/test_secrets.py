@@ -31,7 +31,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from quant_mcp.server import build_server
 from quant_mcp.simulator import Fault, Simulator
-from tests.conftest import OTHER_ORG, OTHER_TOKEN, TEST_ORG, TEST_TOKEN, make_settings
+from tests.conftest import MODEL, OTHER_ORG, OTHER_TOKEN, TEST_ORG, TEST_TOKEN, make_settings
 from tests.http.conftest import CLIENT_TOKEN, client_headers, connect, http_service
 from tests.reliability.conftest import TALLY
 
@@ -39,7 +39,6 @@ pytestmark = pytest.mark.anyio
 
 SECRETS = (TEST_TOKEN, OTHER_TOKEN, CLIENT_TOKEN)
 FRAGMENTS = {secret[i : i + 12] for secret in SECRETS for i in range(len(secret) - 11)}
-MODEL = "amazon.nova-lite-v1:0"
 USER = [{"role": "user", "content": "tell me something"}]
 FAST = {"QUANT_TIMEOUT": "1", "QUANT_MAX_RETRIES": "1", "QUANT_RETRY_MAX_WAIT": "1"}
 

@@ -18,9 +18,8 @@ from mcp import Client
 
 from quant_mcp.server import build_server
 from quant_mcp.simulator import RequestRecord, Simulator
-from tests.conftest import make_settings
+from tests.conftest import MODEL, make_settings
 
-MODEL = "amazon.nova-lite-v1:0"  # takes images, video and documents
 TEXT_ONLY_MODEL = "amazon.nova-micro-v1:0"
 CLAUDE = "anthropic.claude-3-5-sonnet-20241022-v2:0"  # takes images only
 # 24 words: the simulator echoes them, so a reply streams as about 30 one-word deltas.

@@ -10,7 +10,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 import pytest
 from pydantic import BaseModel
 
-from quant_mcp.catalog import OPERATIONS, TOOLSET_MODULES, Operation
+from quant_mcp.catalog import OPERATIONS, Operation, Toolset
 from quant_mcp.catalog.base import QUERY, Route
 from quant_mcp.catalog.exclusions import EXCLUDED
 from tests.contract.openapi_contract import load_spec, operations
@@ -187,6 +187,6 @@ def test_get_tools_take_only_path_and_query_arguments():
 
 def test_each_catalog_module_is_exactly_one_toolset():
     """The server imports a toolset's module only when it offers that toolset, so none may hold another's tools."""
-    for toolset, module in TOOLSET_MODULES.items():
-        operations = import_module(f"quant_mcp.catalog.{module}").OPERATIONS
-        assert operations and {op.toolset for op in operations} == {toolset}, module
+    for toolset in Toolset:
+        operations = import_module(f"quant_mcp.catalog.{toolset.module}").OPERATIONS
+        assert operations and {op.toolset for op in operations} == {toolset}, toolset.module

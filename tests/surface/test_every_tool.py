@@ -21,12 +21,11 @@ from mcp import Client
 from quant_mcp.catalog import OPERATIONS_BY_NAME
 from quant_mcp.server import build_server
 from quant_mcp.simulator.routes import api_routes
-from tests.conftest import make_settings, text_of
+from tests.conftest import MODEL, make_settings, text_of
 from tests.contract.openapi_contract import find_operation, validate_request
 
 pytestmark = pytest.mark.anyio
 
-MODEL = "amazon.nova-lite-v1:0"
 EMBEDDING_MODEL = "amazon.titan-embed-text-v2:0"
 PROJECT = "site-1"
 GLOBAL_AGENT = "research-assistant"  # a global agent (slug id) the simulator provides
@@ -359,7 +358,9 @@ SERVED = {route.name for route in api_routes()}
 
 
 def operation_of(tool: str) -> str:
-    route = OPERATIONS_BY_NAME[tool].route
+    """The reference operation a step exercises (a composite tool's: the streamed chat it relays)."""
+    op = OPERATIONS_BY_NAME[tool]
+    route = (OPERATIONS_BY_NAME["chat_stream"] if op.flow == "chat_in_session" else op).route_for("v3")
     return find_operation(route.method, route.path).operation_id
 
 

@@ -10,11 +10,9 @@ from mcp import Client
 from mcp.types import PromptReference, ResourceTemplateReference
 
 from quant_mcp.server import build_server
-from tests.conftest import make_settings, text_of
+from tests.conftest import MODEL, make_settings, text_of
 
 pytestmark = pytest.mark.anyio
-
-MODEL = "amazon.nova-lite-v1:0"
 
 
 def ok(result):

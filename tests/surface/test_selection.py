@@ -9,7 +9,8 @@ import pytest
 from mcp import Client
 
 from quant_mcp.catalog import OPERATIONS, OPERATIONS_BY_NAME, Toolset
-from quant_mcp.config import DEFAULT_TOOLSETS, Settings
+from quant_mcp.catalog.base import DEFAULT_TOOLSETS
+from quant_mcp.config import Settings
 from quant_mcp.server import build_server
 from quant_mcp.toolsets import READ_ONLY_HEADER, SelectionError, select_operations
 from tests.conftest import make_settings, text_of

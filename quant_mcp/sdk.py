@@ -1,0 +1,61 @@
+"""Every use of the MCP SDK's private internals, in one place.
+
+The SDK (``mcp`` 2.3) has no public way to do these few things; each function says why it is
+needed, and ``tests/core/test_sdk_adapter.py`` checks each against the installed SDK, so an
+upgrade that moves one fails there with a message naming it rather than somewhere deep in a
+call. ``pyproject.toml`` pins ``mcp`` to the minor version these were checked on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server import MCPServer, NotificationOptions
+from mcp.server.connection import Connection
+from mcp.server.context import ServerRequestContext
+from mcp.server.lowlevel import Server
+from mcp.server.mcpserver.tools.base import Tool
+
+
+def lowlevel_server(server: MCPServer[Any]) -> Server[Any]:
+    """The low-level server under an MCPServer, whose ``add_request_handler`` and
+    ``add_notification_handler`` (public there) serve what MCPServer does not: 2025-era
+    ``resources/subscribe`` and ``notifications/initialized``."""
+    return server._lowlevel_server
+
+
+def connection_of(ctx: ServerRequestContext[Any, Any]) -> Connection:
+    """The per-client Connection behind a request: stable for the session's life, with the
+    standalone channel that notifications to that client use. Handlers get only a per-request
+    ServerSession, with no public accessor for it."""
+    return ctx.session._connection
+
+
+def add_tool(server: MCPServer[Any], tool: Tool) -> None:
+    """Register a prebuilt Tool on a running server. ``MCPServer.add_tool`` builds tools from
+    functions only; catalog tools carry their own schemas (the constructor's ``tools=[...]``
+    fills this same registry). A name already present is left as it is."""
+    server._tool_manager._tools.setdefault(tool.name, tool)
+
+
+def lifespan_state(server: MCPServer[Any]) -> Any:
+    """What the server's lifespan yielded while the Streamable HTTP session manager runs, else
+    None (it is cleared at shutdown): /readyz uses it to tell "running" from "starting or stopping"."""
+    return server.session_manager._lifespan_state
+
+
+def advertise_list_changes(server: MCPServer[Any]) -> None:
+    """Tell 2025-era clients that tool, resource and prompt lists can change.
+
+    MCPServer 2.3 advertises ``listChanged: false`` to them even though it sends the
+    notifications; this wraps the low-level server's ``create_initialization_options`` (the SDK
+    notes' documented workaround) so that the default options say true.
+    """
+    lowlevel = lowlevel_server(server)
+    original = lowlevel.create_initialization_options
+
+    def with_list_changes(notification_options=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        options = notification_options or NotificationOptions(tools_changed=True, resources_changed=True, prompts_changed=True)
+        return original(options, *args, **kwargs)
+
+    lowlevel.create_initialization_options = with_list_changes  # type: ignore[method-assign]
