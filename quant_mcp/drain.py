@@ -29,11 +29,11 @@ from typing import Any
 import anyio
 import uvicorn
 from mcp.server import MCPServer
-from mcp.server.subscriptions import ListenHandler
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from quant_mcp import sdk
 from quant_mcp.observability import DRAINING
 
 log = logging.getLogger("quant_mcp.drain")
@@ -172,10 +172,9 @@ class DrainingServer(uvicorn.Server):
         return await super().on_tick(counter)
 
 
+
 def close_listen_streams(server: MCPServer[Any]) -> None:
-    """End the server's 2026 ``subscriptions/listen`` streams gracefully (each sends its final
-    result). MCPServer 2.3 keeps its ListenHandler in the low-level handler table only."""
-    entry = server._lowlevel_server._request_handlers.get("subscriptions/listen")
-    handler = getattr(entry, "handler", None)
-    if isinstance(handler, ListenHandler):
+    """End the server's 2026 ``subscriptions/listen`` streams gracefully (each sends its final result)."""
+    handler = sdk.listen_handler(server)
+    if handler is not None:
         handler.close()

@@ -29,13 +29,15 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from opentelemetry import trace
+import httpx
+from opentelemetry import propagate, trace
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -231,6 +233,49 @@ def audit(
                 "duration_ms": round(seconds * 1000, 1),
             },
         )
+
+
+# --------------------------------------------------------------------------- upstream requests
+
+
+@dataclass
+class CallRecord:
+    """What the upstream hooks learn during one tool call (the audit line reports it)."""
+
+    upstream_status: int | str | None = None
+
+
+call_record_var: ContextVar[CallRecord | None] = ContextVar("quant_call_record", default=None)
+
+
+def upstream_hooks(route_family: str) -> dict[str, list[Callable[[Any], Awaitable[None]]]]:
+    """httpx event hooks for the QuantClient: the request id goes upstream as X-Request-Id (and,
+    when tracing, the trace context as traceparent), each answer counts by route family and status."""
+
+    async def on_request(request: httpx.Request) -> None:
+        request_id = request_id_var.get()
+        if request_id:
+            request.headers[REQUEST_ID_HEADER] = request_id
+        if _tracing_configured:
+            upstream = tracer.start_span(
+                f"upstream {request.method}",
+                kind=trace.SpanKind.CLIENT,
+                attributes={"http.request.method": request.method, "url.path": request.url.path, "quant.route_family": route_family},
+            )
+            propagate.inject(request.headers, context=trace.set_span_in_context(upstream))
+            request.extensions["quant_span"] = upstream
+
+    async def on_response(response: httpx.Response) -> None:
+        UPSTREAM_REQUESTS.labels(route_family, str(response.status_code)).inc()
+        record = call_record_var.get()
+        if record is not None:
+            record.upstream_status = response.status_code
+        upstream = response.request.extensions.get("quant_span")
+        if upstream is not None:
+            upstream.set_attribute("http.response.status_code", response.status_code)
+            upstream.end()
+
+    return {"request": [on_request], "response": [on_response]}
 
 
 # --------------------------------------------------------------------------- tracing

@@ -13,14 +13,16 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context
 from pydantic import SecretStr
 
-from quant_mcp import __version__, sdk
+from quant_mcp import __version__, sdk, subscriptions
 from quant_mcp import flows as flows  # importing it registers the composite tools' flows with the pipeline
+from quant_mcp.audit import observe
 from quant_mcp.client import QuantClient
 from quant_mcp.config import Settings
 from quant_mcp.pipeline import CallMiddleware, Credentials, Runtime, configured_credentials
 from quant_mcp.prompts import register_prompts
 from quant_mcp.resources import change_notices, register_resources, remember_request
 from quant_mcp.schema_cache import schema_cache
+from quant_mcp.shared_state import SharedState
 from quant_mcp.tools import build_tools
 from quant_mcp.toolsets import check_selection, hide_writing_tools_when_asked, register_discovery_tools, select_operations
 
@@ -28,7 +30,7 @@ log = logging.getLogger("quant_mcp")
 
 # Call middleware, outermost first: every call of the pipeline (tool, resource, prompt,
 # completion, a flow's steps) runs through each, in this order.
-CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (change_notices,)
+CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (observe, change_notices)
 
 INSTRUCTIONS = """\
 Tools for the Quant AI platform (QuantCDN): chat with foundation models (buffered or streamed, \
@@ -65,6 +67,7 @@ def build_server(
 
     tools = [] if settings.dynamic_toolsets else build_tools(select_operations(settings))
     schema_cache().save()  # the next start reads the tools' schemas instead of generating them
+    shared = SharedState(settings)  # over Redis with QUANT_REDIS_URL, else this process alone
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[Runtime]) -> AsyncIterator[Runtime]:
@@ -87,7 +90,8 @@ def build_server(
                 log.warning("quant-mcp is using the built-in simulator at %s (organisation %s)", base_url, effective.organization)
             client = QuantClient(effective, transport=transport)
             stack.push_async_callback(client.aclose)
-            yield Runtime(settings=effective, client=client, credentials=credentials, middleware=CALL_MIDDLEWARE)
+            await stack.enter_async_context(shared.running())
+            yield Runtime(settings=effective, client=client, credentials=credentials, middleware=CALL_MIDDLEWARE, shared=shared)
 
     server: MCPServer[Runtime] = MCPServer(
         "quant-mcp",
@@ -101,11 +105,13 @@ def build_server(
         middleware=[remember_request, hide_writing_tools_when_asked],
         token_verifier=token_verifier,
         auth=auth,
+        subscriptions=shared.bus,
     )
     if settings.dynamic_toolsets:
         check_selection(settings)
         register_discovery_tools(server, settings)
     register_resources(server)
+    shared.on_2025(lambda tenant, uri: subscriptions.deliver(server, tenant, uri))
     register_prompts(server)
     sdk.advertise_list_changes(server)
     return server

@@ -138,9 +138,24 @@ def register_subscriptions(server: MCPServer[Any]) -> None:
 
 async def announce(ctx: Context, uri: str | None) -> None:
     """Tell the caller's tenant's 2025-era sessions that resource lists changed, and those
-    subscribed to ``uri`` that it was updated. Best effort: a session that cannot take it is skipped."""
-    registry = registry_of(ctx.mcp_server)
-    audience = registry.audience(tenant_of(ctx)) if registry else []
+    subscribed to ``uri`` that it was updated, on this replica and (through the runtime's
+    shared state) on the others. Best effort: a session that cannot take it is skipped."""
+    tenant = tenant_of(ctx)
+    await _deliver(registry_of(ctx.mcp_server), tenant, uri)
+    shared = getattr(ctx.request_context.lifespan_context, "shared", None)
+    if shared is not None and tenant is not None:
+        organisation, digest = tenant
+        await shared.announce_2025((organisation, digest.hex() if digest else None), uri)
+
+
+async def deliver(server: MCPServer[Any], tenant: tuple[str | None, str | None], uri: str | None) -> None:
+    """Deliver another replica's announcement (the token digest comes as hex) to this one's sessions."""
+    organisation, digest = tenant
+    await _deliver(registry_of(server), (organisation, bytes.fromhex(digest) if digest else None), uri)
+
+
+async def _deliver(registry: SessionRegistry | None, tenant: Tenant | None, uri: str | None) -> None:
+    audience = registry.audience(tenant) if registry else []
 
     async def deliver(connection: Connection, updated: str | None) -> None:
         try:
