@@ -24,7 +24,7 @@ from quant_mcp.resources import change_notices, register_resources, remember_req
 from quant_mcp.schema_cache import schema_cache
 from quant_mcp.shared_state import SharedState
 from quant_mcp.tools import build_tools
-from quant_mcp.toolsets import check_selection, hide_writing_tools_when_asked, register_discovery_tools, select_operations
+from quant_mcp.toolsets import DynamicToolsets, check_selection, hide_writing_tools_when_asked, register_discovery_tools, select_operations
 
 log = logging.getLogger("quant_mcp")
 
@@ -68,6 +68,7 @@ def build_server(
     tools = [] if settings.dynamic_toolsets else build_tools(select_operations(settings))
     schema_cache().save()  # the next start reads the tools' schemas instead of generating them
     shared = SharedState(settings)  # over Redis with QUANT_REDIS_URL, else this process alone
+    dynamic: DynamicToolsets | None = None
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[Runtime]) -> AsyncIterator[Runtime]:
@@ -91,6 +92,8 @@ def build_server(
             client = QuantClient(effective, transport=transport)
             stack.push_async_callback(client.aclose)
             await stack.enter_async_context(shared.running())
+            if dynamic is not None:
+                await dynamic.sync()  # what the other replicas enabled before this one started
             yield Runtime(settings=effective, client=client, credentials=credentials, middleware=CALL_MIDDLEWARE, shared=shared)
 
     server: MCPServer[Runtime] = MCPServer(
@@ -109,7 +112,7 @@ def build_server(
     )
     if settings.dynamic_toolsets:
         check_selection(settings)
-        register_discovery_tools(server, settings)
+        dynamic = register_discovery_tools(server, settings, shared)
     register_resources(server)
     shared.on_2025(lambda tenant, uri: subscriptions.deliver(server, tenant, uri))
     register_prompts(server)

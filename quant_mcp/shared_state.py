@@ -33,7 +33,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
-from mcp.server.subscriptions import (
+from mcp.server.subscriptions import (  # noqa: F401  (ToolsListChanged and the others are re-exported for callers)
     InMemorySubscriptionBus,
     PromptsListChanged,
     ResourcesListChanged,
@@ -87,6 +87,11 @@ class SharedBus(InMemorySubscriptionBus):
         await self._shared._broadcast({"type": "event", **_encode_event(event)})
 
     async def deliver_remote(self, event: ServerEvent) -> None:
+        for callback in self._shared._on_remote:  # e.g. enable the toolsets another replica enabled, first
+            try:
+                await callback(event)
+            except Exception:
+                log.exception("a handler of another replica's event failed")
         await super().publish(event)
 
 
@@ -123,6 +128,7 @@ class SharedState:
         self.up = False
         self._redis: Any = None  # redis.asyncio.Redis while running
         self._on_2025: list[Callable[[Tenant, str | None], Any]] = []
+        self._on_remote: list[Callable[[ServerEvent], Any]] = []
         self._locks = _KeyedLocks()
         self._local: dict[str, tuple[float, Any]] = {}  # key -> (expires at, value)
         self._down_since: float | None = None
@@ -253,6 +259,10 @@ class SharedState:
                     await callback(tenant, message.get("uri"))  # type: ignore[arg-type]
                 except Exception:
                     log.exception("a 2025 notification could not be delivered")
+
+    def on_remote(self, callback: Callable[[ServerEvent], Any]) -> None:
+        """``await callback(event)`` for each event from another replica, before this one's listen streams get it."""
+        self._on_remote.append(callback)
 
     def on_2025(self, callback: Callable[[Tenant, str | None], Any]) -> None:
         """``await callback(tenant, uri)`` for each 2025-era change announced by another replica."""

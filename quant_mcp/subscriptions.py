@@ -102,6 +102,10 @@ class SessionRegistry:
             if session.tenant == tenant and connection.initialized.is_set()
         ]
 
+    def connections(self) -> list[Connection]:
+        """Every initialized session, whatever its tenant."""
+        return [connection for connection in list(self._sessions) if connection.initialized.is_set()]
+
     def __len__(self) -> int:
         return len(self._sessions)
 
@@ -152,6 +156,23 @@ async def deliver(server: MCPServer[Any], tenant: tuple[str | None, str | None],
     """Deliver another replica's announcement (the token digest comes as hex) to this one's sessions."""
     organisation, digest = tenant
     await _deliver(registry_of(server), (organisation, bytes.fromhex(digest) if digest else None), uri)
+
+
+async def tell_everyone_tools_changed(server: MCPServer[Any]) -> None:
+    """``notifications/tools/list_changed`` to every 2025-era session here (the tool list is the
+    server's, not a tenant's): another replica enabled a toolset."""
+    registry = registry_of(server)
+    with anyio.move_on_after(DELIVERY_SECONDS):
+        async with anyio.create_task_group() as tg:
+            for connection in registry.connections() if registry else []:
+                tg.start_soon(_quietly, connection.send_tool_list_changed)
+
+
+async def _quietly(send: Any) -> None:
+    try:
+        await send()
+    except Exception as exc:
+        log.debug("could not notify a session: %s", type(exc).__name__)
 
 
 async def _deliver(registry: SessionRegistry | None, tenant: Tenant | None, uri: str | None) -> None:

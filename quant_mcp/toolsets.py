@@ -26,10 +26,11 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from quant_mcp import catalog, sdk
+from quant_mcp import catalog, sdk, subscriptions
 from quant_mcp.catalog import Operation, Toolset, operations_in
 from quant_mcp.catalog.base import DEFAULT_TOOLSETS
 from quant_mcp.config import Settings
+from quant_mcp.shared_state import SharedState, ToolsListChanged
 from quant_mcp.tools import build_tools
 
 log = logging.getLogger("quant_mcp.toolsets")
@@ -190,10 +191,36 @@ class DynamicToolsets:
     so a dynamic server starts without loading any of them.
     """
 
-    def __init__(self, server: MCPServer[Any], settings: Settings) -> None:
+    SHARED_KEY = "toolsets:enabled"
+
+    def __init__(self, server: MCPServer[Any], settings: Settings, shared: SharedState | None = None) -> None:
         self.server = server
         self.settings = settings
+        self.shared = shared
         self.enabled: set[Toolset] = set()
+        if shared is not None:
+            shared.on_remote(self._remote_change)
+
+    def _add(self, toolset: Toolset) -> list[str]:
+        operations = self.available(toolset)
+        for tool in build_tools(operations):
+            sdk.add_tool(self.server, tool)
+        self.enabled.add(toolset)
+        return [op.name for op in operations]
+
+    async def sync(self) -> bool:
+        """Enable here what another replica enabled (the choice is shared through Redis); True if any."""
+        if self.shared is None:
+            return False
+        names = await self.shared.get(self.SHARED_KEY) or []
+        missing = {Toolset(name) for name in names if name in Toolset._value2member_map_} - self.enabled
+        for toolset in missing:
+            self._add(toolset)
+        return bool(missing)
+
+    async def _remote_change(self, event: object) -> None:
+        if isinstance(event, ToolsListChanged) and await self.sync():
+            await subscriptions.tell_everyone_tools_changed(self.server)
 
     def available(self, toolset: Toolset) -> list[Operation]:
         return [op for op in operations_in({toolset}) if offers(op, self.settings)]
@@ -227,18 +254,16 @@ class DynamicToolsets:
         """Add a toolset's tools to this server's tool list, and tell the client that the list changed. Enabling one that is already on changes nothing."""
         if toolset in self.enabled:
             return ToolsetEnabled(toolset=toolset.value, added=[], message=f"Toolset {toolset.value} was already enabled.")
-        operations = self.available(toolset)
-        for tool in build_tools(operations):
-            sdk.add_tool(self.server, tool)
-        names = [op.name for op in operations]
-        self.enabled.add(toolset)
+        names = self._add(toolset)
+        if self.shared is not None:  # before the announcement: other replicas read it when they hear it
+            await self.shared.put(self.SHARED_KEY, sorted(t.value for t in self.enabled))
         await _announce_tools_changed(ctx)
         return ToolsetEnabled(toolset=toolset.value, added=names, message=f"Enabled {toolset.value}: {len(names)} tool(s) added.")
 
 
-def register_discovery_tools(server: MCPServer[Any], settings: Settings) -> DynamicToolsets:
-    """Start ``server`` with only the three discovery tools."""
-    toolsets = DynamicToolsets(server, settings)
+def register_discovery_tools(server: MCPServer[Any], settings: Settings, shared: SharedState | None = None) -> DynamicToolsets:
+    """Start ``server`` with only the three discovery tools (and, with ``shared``, what other replicas enabled: see ``sync``)."""
+    toolsets = DynamicToolsets(server, settings, shared)
     # They change no Quant data, so they stay available in read-only mode.
     reads = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
     server.add_tool(toolsets.list_toolsets, name="list_toolsets", title="List toolsets", annotations=reads)
