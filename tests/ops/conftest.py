@@ -3,7 +3,9 @@ loopback port, quant-mcp replicas as subprocesses, and a tiny round-robin proxy 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -120,46 +122,58 @@ async def replicas(count: int, env: dict[str, str], *args: str) -> AsyncIterator
 
 
 class RoundRobinProxy:
-    """A TCP proxy on 127.0.0.1 handing each new connection to the next backend in turn.
+    """A TCP proxy on 127.0.0.1 handing each new connection to the next backend in turn, with the
+    one piece of affinity an MCP deployment needs: a connection whose first request carries an
+    ``Mcp-Session-Id`` goes to the backend that issued that session (learnt from its responses).
+    2026-era requests carry no session id, so they simply rotate."""
 
-    ``sticky`` pins a connection's requests to one backend (what an HTTP/1.1 keep-alive
-    connection does anyway); the tests open a new connection per request when they want
-    every request to land on the next replica."""
+    SESSION = re.compile(rb"mcp-session-id:\s*([!-~]+)", re.I)
 
     def __init__(self, backends: list[int]) -> None:
         self.backends = backends
         self.next = 0
         self.port = 0
-        self.connections = [0] * len(backends)
+        self.sessions: dict[bytes, int] = {}
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def _pipe(self, source: SocketStream, sink: SocketStream) -> None:
+    async def _pipe(self, source: SocketStream, sink: SocketStream, index: int | None = None) -> None:
         try:
             async for chunk in source:
+                if index is not None:  # a response: remember which backend issued a session
+                    for session in self.SESSION.findall(chunk):
+                        self.sessions[session] = index
                 await sink.send(chunk)
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream):
             pass
         finally:
-            try:
+            with contextlib.suppress(Exception):
                 await sink.send_eof()
-            except Exception:
-                pass
 
     async def _handle(self, client: SocketStream) -> None:
-        index = self.next % len(self.backends)
-        self.next += 1
-        self.connections[index] += 1
         async with client:
+            head = b""
+            with contextlib.suppress(anyio.EndOfStream, anyio.BrokenResourceError):
+                while b"\r\n\r\n" not in head and len(head) < 65536:
+                    head += await client.receive()
+            if not head:
+                return
+            session = self.SESSION.search(head)
+            if session and session.group(1) in self.sessions:
+                index = self.sessions[session.group(1)]
+            else:
+                index = self.next % len(self.backends)
+                self.next += 1
             try:
                 backend = await anyio.connect_tcp("127.0.0.1", self.backends[index])
             except OSError:
                 return
             async with backend, anyio.create_task_group() as tg:
+                await backend.send(head)
                 tg.start_soon(self._pipe, client, backend)
-                await self._pipe(backend, client)
+                await self._pipe(backend, client, index)
                 tg.cancel_scope.cancel()
 
     @asynccontextmanager
