@@ -124,14 +124,19 @@ class Settings(BaseSettings):
 
     # --- Running it as a service: logs, metrics, drain, replicas (README "Run it in production") ---
     api_token_file: Path | None = Field(
-        None, description="File holding the Quant API token (e.g. a mounted Kubernetes Secret); used when QUANT_API_TOKEN is unset."
+        None,
+        description="File holding the Quant API token (e.g. a mounted Kubernetes Secret); used when QUANT_API_TOKEN is unset.",
     )
     log_format: Literal["text", "json"] = Field(
-        "text", description="Log lines on stderr: text, or json (one object a line: time, level, logger, message, request id, tenant, tool)."
+        "text",
+        description="Log lines on stderr: text, or json (one object a line: time, level, logger, message, request id, tenant, tool).",
     )
-    access_log: bool = Field(True, description="HTTP: one log line per request (method, path, status, duration, request id), at any log level.")
+    access_log: bool = Field(
+        True, description="HTTP: one log line per request (method, path, status, duration, request id), at any log level."
+    )
     audit_log: bool = Field(
-        True, description="One audit line per tool call (who, tool, organisation, outcome, upstream status, duration), at any log level."
+        True,
+        description="One audit line per tool call (who, tool, organisation, outcome, upstream status, duration), at any log level.",
     )
     metrics_port: int | None = Field(
         None,
@@ -140,13 +145,17 @@ class Settings(BaseSettings):
         description="Serve Prometheus /metrics on this port without auth (e.g. for in-cluster scraping) instead of on the MCP port behind its auth.",
     )
     drain_seconds: float = Field(
-        120.0, ge=0, description="HTTP: on SIGTERM, how long in-flight calls and streams may take to finish before the process exits."
+        120.0,
+        ge=0,
+        description="HTTP: on SIGTERM, how long in-flight calls and streams may take to finish before the process exits.",
     )
     redis_url: SecretStr | None = Field(
         None,
         description="Redis (redis:// or rediss://) that replicas share: change notifications, per-session state and ordering, limit counters.",
     )
-    redis_prefix: str = Field("quant-mcp", min_length=1, description="Prefix of every Redis key and channel (several deployments can share one Redis).")
+    redis_prefix: str = Field(
+        "quant-mcp", min_length=1, description="Prefix of every Redis key and channel (several deployments can share one Redis)."
+    )
 
     @field_validator("toolsets", "tools", "exclude_tools", "allowed_dirs", mode="before")
     @classmethod

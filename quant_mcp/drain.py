@@ -172,7 +172,6 @@ class DrainingServer(uvicorn.Server):
         return await super().on_tick(counter)
 
 
-
 def close_listen_streams(server: MCPServer[Any]) -> None:
     """End the server's 2026 ``subscriptions/listen`` streams gracefully (each sends its final result)."""
     handler = sdk.listen_handler(server)

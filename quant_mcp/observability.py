@@ -183,11 +183,19 @@ UPSTREAM_REQUESTS = Counter(
     registry=REGISTRY,
 )
 IN_FLIGHT_CALLS = Gauge("quant_mcp_in_flight_calls", "Tool calls running now.", registry=REGISTRY)
-IN_FLIGHT_STREAMS = Gauge("quant_mcp_in_flight_streams", "Streamed answers from the Quant API being relayed now.", registry=REGISTRY)
-HTTP_IN_FLIGHT = Gauge("quant_mcp_http_requests_in_flight", "HTTP requests being served now (MCP POSTs and streams).", registry=REGISTRY)
+IN_FLIGHT_STREAMS = Gauge(
+    "quant_mcp_in_flight_streams", "Streamed answers from the Quant API being relayed now.", registry=REGISTRY
+)
+HTTP_IN_FLIGHT = Gauge(
+    "quant_mcp_http_requests_in_flight", "HTTP requests being served now (MCP POSTs and streams).", registry=REGISTRY
+)
 OPEN_SESSIONS = Gauge("quant_mcp_open_sessions", "MCP sessions (2025 era) open on this replica.", registry=REGISTRY)
 LIMIT_REFUSALS = Counter("quant_mcp_limit_refusals", "Calls refused by a limit, by limit.", ["limit"], registry=REGISTRY)
-REDIS_UP = Gauge("quant_mcp_redis_up", "1 while Redis (QUANT_REDIS_URL) answers, 0 while replicas fall back to local delivery.", registry=REGISTRY)
+REDIS_UP = Gauge(
+    "quant_mcp_redis_up",
+    "1 while Redis (QUANT_REDIS_URL) answers, 0 while replicas fall back to local delivery.",
+    registry=REGISTRY,
+)
 REDIS_FALLBACKS = Counter(
     "quant_mcp_redis_fallbacks", "Operations done locally because Redis was unavailable, by kind.", ["kind"], registry=REGISTRY
 )
@@ -260,7 +268,11 @@ def upstream_hooks(route_family: str) -> dict[str, list[Callable[[Any], Awaitabl
             upstream = tracer.start_span(
                 f"upstream {request.method}",
                 kind=trace.SpanKind.CLIENT,
-                attributes={"http.request.method": request.method, "url.path": request.url.path, "quant.route_family": route_family},
+                attributes={
+                    "http.request.method": request.method,
+                    "url.path": request.url.path,
+                    "quant.route_family": route_family,
+                },
             )
             propagate.inject(request.headers, context=trace.set_span_in_context(upstream))
             request.extensions["quant_span"] = upstream

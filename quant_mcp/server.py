@@ -24,7 +24,13 @@ from quant_mcp.resources import change_notices, register_resources, remember_req
 from quant_mcp.schema_cache import schema_cache
 from quant_mcp.shared_state import SharedState
 from quant_mcp.tools import build_tools
-from quant_mcp.toolsets import DynamicToolsets, check_selection, hide_writing_tools_when_asked, register_discovery_tools, select_operations
+from quant_mcp.toolsets import (
+    DynamicToolsets,
+    check_selection,
+    hide_writing_tools_when_asked,
+    register_discovery_tools,
+    select_operations,
+)
 
 log = logging.getLogger("quant_mcp")
 

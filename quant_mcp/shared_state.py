@@ -33,7 +33,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
-from mcp.server.subscriptions import (  # noqa: F401  (ToolsListChanged and the others are re-exported for callers)
+from mcp.server.subscriptions import (
     InMemorySubscriptionBus,
     PromptsListChanged,
     ResourcesListChanged,
@@ -347,9 +347,7 @@ class SharedState:
         until = time.time() + seconds
         expires, current = self._local.get(f"pause:{name}", (0.0, 0.0))
         self._local[f"pause:{name}"] = (time.monotonic() + seconds, max(until, current))
-        await self._redis_call(
-            "count", lambda r: r.set(self.key("pause", name), repr(until), px=max(1, int(seconds * 1000)))
-        )
+        await self._redis_call("count", lambda r: r.set(self.key("pause", name), repr(until), px=max(1, int(seconds * 1000))))
 
     async def paused_for(self, name: str) -> float:
         """Seconds left of a pause of ``name`` (0 when there is none)."""
