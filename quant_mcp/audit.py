@@ -36,6 +36,7 @@ from quant_mcp.observability import (
     accept_request_id,
     audit,
     call_record_var,
+    child,
     log_context,
     span,
     tenant_hash,
@@ -85,7 +86,7 @@ async def observe(call: Call[Any], call_next: Next) -> Outcome:
                 outcome = "upstream_error"
                 if exc.upstream.status is None and not isinstance(exc.upstream, NotSent):
                     failure = "timeout" if isinstance(exc.upstream, UpstreamTimeout) else "transport"
-                    UPSTREAM_REQUESTS.labels(call.settings.api_routes, failure).inc()  # no answer: the hooks saw nothing
+                    child(UPSTREAM_REQUESTS, call.settings.api_routes, failure).inc()  # no answer: the hooks saw nothing
                     record.upstream_status = failure
                 _stamp(exc, request_id)
                 raise
