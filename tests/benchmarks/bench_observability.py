@@ -44,7 +44,7 @@ async def _client(stack: AsyncExitStack, settings: Settings, on: bool) -> Client
 async def _measure(base_url: str, session_id: str, calls: int) -> tuple[list[float], list[float], int]:
     settings = Settings(_env_file=None, base_url=base_url, api_token=TOKEN, organization=ORGANISATION, log_format="json")
     handler = configure_logging(settings)
-    sink = open(os.devnull, "w")  # noqa: SIM115  (closed below)
+    sink = open(os.devnull, "w")
     handler.setStream(sink)
     written = 0
 
@@ -148,7 +148,9 @@ def main(quick: bool = False) -> list[dict]:
     for q in (50, 99):
         value, baseline = percentile(on_ms, q), percentile(off_ms, q)
         note = f"{value - baseline:+.3f} ms added; {len(on_ms)} calls each, alternating"
-        rows.append(row(BENCHMARK, f"get_session in-memory p{q} (ms)", value, baseline, note + ("; target <= +0.1 ms" if q == 50 else "")))
+        rows.append(
+            row(BENCHMARK, f"get_session in-memory p{q} (ms)", value, baseline, note + ("; target <= +0.1 ms" if q == 50 else ""))
+        )
     return rows
 
 
