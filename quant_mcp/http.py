@@ -34,17 +34,21 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
+from starlette.authentication import UnauthenticatedUser
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from quant_mcp import sdk
 from quant_mcp.auth import AuthConfigError, JWTVerifier, inbound_auth
 from quant_mcp.config import Settings
 from quant_mcp.drain import Drain, DrainingServer, close_listen_streams
+from quant_mcp.limits import Limits, LimitsMiddleware
 from quant_mcp.observability import RequestContextMiddleware, metrics_text, serve_metrics_port
 from quant_mcp.pipeline import Credentials, Runtime, configured_credentials
+from quant_mcp.redact import REDACTOR, install_log_redaction
 from quant_mcp.server import build_server
 
 log = logging.getLogger("quant_mcp.http")
@@ -169,7 +173,7 @@ class Readiness:
 
 
 async def healthz(request: Request) -> JSONResponse:
-    """Liveness: the process serves HTTP. Says nothing about the Quant API (that is /readyz)."""
+    """Liveness: the process serves HTTP. Says nothing about the Quant API (that is /upstreamz)."""
     return JSONResponse({"status": "ok"})
 
 
@@ -195,6 +199,7 @@ def build_http_app(
         transport_security=transport_security(settings, public_url),
         host=host,
     )
+    limits = guard_shared_use(settings, server, mcp_app, stateless=stateless)
     readiness = Readiness(server)
     drain = Drain(settings.drain_seconds)
     drain.on_begin(lambda: close_listen_streams(server))
@@ -219,6 +224,7 @@ def build_http_app(
         lifespan=lifespan,
     )
     app.state.drain = drain
+    app.state.limits = limits
     return app
 
 
@@ -235,6 +241,41 @@ def metrics_endpoint(verifier: TokenVerifier | None) -> Callable[[Request], Awai
         return Response(body, headers={"Content-Type": content_type})
 
     return metrics
+
+
+# ----------------------------------------------------------------------------- shared use: secrets and limits
+
+
+def guard_shared_use(settings: Settings, server: MCPServer[Runtime], mcp_app: Starlette, *, stateless: bool) -> Limits:
+    """Redact the server's token from every log line, and count each client identity's sessions,
+    GET streams and large bodies (``limits.py``) inside inbound auth, where the caller is known."""
+    REDACTOR.add(settings.token_value())
+    install_log_redaction()
+    limits = Limits(settings, session_alive=lambda session_id: sdk.session_open(server, session_id))
+    # Appended last, so they run inside the SDK's authentication middleware (scope["user"] is set).
+    mcp_app.user_middleware.append(Middleware(RememberPresentedTokens))
+    mcp_app.user_middleware.append(Middleware(LimitsMiddleware, limits=limits, stateless=stateless))
+    return limits
+
+
+class RememberPresentedTokens:
+    """ASGI middleware inside inbound auth: the bearer and X-Quant-Token of every admitted request
+    are remembered by the redactor (as digests), so that no later log line or error text carries
+    them. Refused requests are not remembered: garbage tokens cannot crowd out real ones."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not isinstance(scope.get("user"), UnauthenticatedUser):
+            for key, value in scope.get("headers") or ():
+                if key == b"authorization":
+                    scheme, _, credential = value.decode("latin-1").partition(" ")
+                    if scheme.lower() == "bearer":
+                        REDACTOR.remember(credential.strip())
+                elif key == b"x-quant-token":
+                    REDACTOR.remember(value.decode("latin-1").strip())
+        await self.app(scope, receive, send)
 
 
 def serve_http(settings: Settings, *, host: str, port: int, stateless: bool, simulate: bool) -> int:
@@ -269,5 +310,6 @@ def serve_http(settings: Settings, *, host: str, port: int, stateless: bool, sim
     # Logging is configured by the CLI (configure_logging); uvicorn keeps its hands off it. After
     # the drain, what still holds a connection gets a few seconds before it is cut.
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, timeout_graceful_shutdown=5)
+    install_log_redaction()  # again, in case uvicorn.Config touched uvicorn's own handlers
     DrainingServer(config, app.state.drain).run()
     return 0

@@ -79,3 +79,10 @@ def open_sessions(server: MCPServer[Any]) -> int:
     except RuntimeError:  # no HTTP app (stdio)
         return 0
     return len(manager._server_instances)
+
+
+def session_open(server: MCPServer[Any], session_id: str) -> bool:
+    """Whether the Streamable HTTP session manager still serves this 2025-era session (a DELETE,
+    the idle timeout or a crash ends one): the per-identity session limit counts only open ones,
+    and the SDK has no accessor for its sessions."""
+    return session_id in server.session_manager._server_instances

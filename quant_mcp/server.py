@@ -13,30 +13,29 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context
 from pydantic import SecretStr
 
-from quant_mcp import __version__, sdk, subscriptions
+from quant_mcp import __version__, apps, sdk, subscriptions
 from quant_mcp import flows as flows  # importing it registers the composite tools' flows with the pipeline
 from quant_mcp.audit import observe
 from quant_mcp.client import QuantClient
 from quant_mcp.config import Settings
+from quant_mcp.confirm import ask_before_destroying, request_state_security
+from quant_mcp.limits import limit_calls, limit_listen_streams
 from quant_mcp.pipeline import CallMiddleware, Credentials, Runtime, configured_credentials
 from quant_mcp.prompts import register_prompts
+from quant_mcp.redact import REDACTOR, install_log_redaction, redact_replies
 from quant_mcp.resources import change_notices, register_resources, remember_request
 from quant_mcp.schema_cache import schema_cache
 from quant_mcp.shared_state import SharedState
+from quant_mcp.subscriptions import TenantBus
 from quant_mcp.tools import build_tools
-from quant_mcp.toolsets import (
-    DynamicToolsets,
-    check_selection,
-    hide_writing_tools_when_asked,
-    register_discovery_tools,
-    select_operations,
-)
+from quant_mcp.toolsets import DynamicToolsets, check_selection, hide_writing_tools_when_asked, select_operations
 
 log = logging.getLogger("quant_mcp")
 
 # Call middleware, outermost first: every call of the pipeline (tool, resource, prompt,
 # completion, a flow's steps) runs through each, in this order.
-CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (observe, change_notices)
+# A call over its limits is refused before the user is asked anything.
+CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (observe, limit_calls, ask_before_destroying, change_notices)
 
 INSTRUCTIONS = """\
 Tools for the Quant AI platform (QuantCDN): chat with foundation models (buffered or streamed, \
@@ -64,17 +63,17 @@ def build_server(
     """An MCPServer for these settings.
 
     ``simulate`` serves the built-in Quant AI simulator on a loopback port for the server's
-    lifetime (started by the first call) and points the client at it with a demo token and
-    organisation. ``transport``
+    lifetime (started by the first call) and points the client at it with the simulator's own
+    token and organisation, whatever the settings say. ``transport``
     lets tests route upstream calls elsewhere; ``credentials`` is how the HTTP layer supplies
     each caller's own Quant token; ``token_verifier`` and ``auth`` (given together) make the
     Streamable HTTP endpoint require a bearer token.
     """
 
-    tools = [] if settings.dynamic_toolsets else build_tools(select_operations(settings))
+    confirm = settings.confirm_destructive != "never"  # destructive tools' descriptions say the user is asked
+    tools = [] if settings.dynamic_toolsets else build_tools(select_operations(settings), confirm=confirm)
     schema_cache().save()  # the next start reads the tools' schemas instead of generating them
     shared = SharedState(settings)  # over Redis with QUANT_REDIS_URL, else this process alone
-    dynamic: DynamicToolsets | None = None
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[Runtime]) -> AsyncIterator[Runtime]:
@@ -87,21 +86,29 @@ def build_server(
                 base_url = await stack.enter_async_context(
                     simulator_on_first_connection({DEMO_TOKEN: DEMO_ORGANISATION})  # started by the first call
                 )
+                # Always the simulator's own identity: a real token or organisation from the
+                # environment would only be refused by it (the CLI says it ignores them).
                 effective = settings.model_copy(
-                    update={
-                        "base_url": base_url,
-                        "api_token": settings.api_token or SecretStr(DEMO_TOKEN),
-                        "organization": settings.organization or DEMO_ORGANISATION,
-                    }
+                    update={"base_url": base_url, "api_token": SecretStr(DEMO_TOKEN), "organization": DEMO_ORGANISATION}
                 )
                 log.warning("quant-mcp is using the built-in simulator at %s (organisation %s)", base_url, effective.organization)
+            REDACTOR.add(effective.token_value())
             client = QuantClient(effective, transport=transport)
             stack.push_async_callback(client.aclose)
             await stack.enter_async_context(shared.running())
-            if dynamic is not None:
-                await dynamic.sync()  # what the other replicas enabled before this one started
             yield Runtime(settings=effective, client=client, credentials=credentials, middleware=CALL_MIDDLEWARE, shared=shared)
 
+    dynamic = DynamicToolsets(settings, shared) if settings.dynamic_toolsets else None
+    bus = TenantBus()  # 2026-era listen streams hear only their own tenant
+    subscriptions.share_between_replicas(bus, shared)  # and, with Redis, on every replica
+    middleware = [
+        redact_replies,
+        limit_listen_streams,
+        bus.per_request,
+        remember_request,
+        hide_writing_tools_when_asked,
+        apps.show_views(settings),
+    ]
     server: MCPServer[Runtime] = MCPServer(
         "quant-mcp",
         title="Quant AI",
@@ -111,16 +118,19 @@ def build_server(
         lifespan=lifespan,
         log_level=settings.log_level,
         tools=tools,
-        middleware=[remember_request, hide_writing_tools_when_asked],
+        middleware=[*middleware, dynamic.per_client] if dynamic else middleware,
+        subscriptions=bus,
+        extensions=[extension for extension in [apps.extension(settings)] if extension],  # MCP Apps views (ui://)
         token_verifier=token_verifier,
         auth=auth,
-        subscriptions=shared.bus,
+        request_state_security=request_state_security(settings),  # QUANT_REQUEST_STATE_KEYS: answers to any replica
     )
-    if settings.dynamic_toolsets:
+    if dynamic:
         check_selection(settings)
-        dynamic = register_discovery_tools(server, settings, shared)
+        dynamic.register(server)
     register_resources(server)
-    shared.on_2025(lambda tenant, uri: subscriptions.deliver(server, tenant, uri))
+    shared.on_2025(lambda tenant, uri: subscriptions.deliver(server, tenant, uri))  # 2025 sessions, likewise
     register_prompts(server)
     sdk.advertise_list_changes(server)
+    install_log_redaction()  # after MCPServer has configured logging: its handlers get the filter too
     return server

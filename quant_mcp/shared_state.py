@@ -2,12 +2,14 @@
 
 One :class:`SharedState` per server holds:
 
-* **Change notifications.** :class:`SharedBus` is the SDK's ``SubscriptionBus`` seam: an event
-  published on one replica reaches the 2026 ``subscriptions/listen`` streams of every replica.
-  The 2025 subscription registry rides the same channel (:meth:`SharedState.announce_2025`),
-  so a ``resources/updated`` caused through replica B reaches a session held by replica A.
-  Events are delivered locally at once and published for the other replicas, which skip their
-  own; like the SDK's bus, delivery is fire-and-forget with no replay (clients re-read).
+* **Change notifications.** The server's subscription bus (the SDK's ``SubscriptionBus`` seam,
+  ``subscriptions.TenantBus``) hands each event to :meth:`SharedState.publish_event`, and the
+  other replicas deliver it to their 2026 ``subscriptions/listen`` streams of the same tenant
+  (:meth:`SharedState.on_event`). The 2025 subscription registry rides the same channel
+  (:meth:`SharedState.announce_2025`), so a ``resources/updated`` caused through replica B
+  reaches a session held by replica A. Events are delivered locally at once and published for
+  the others, which skip their own; like the SDK's bus, delivery is fire-and-forget with no
+  replay (clients re-read).
 * **Per-session state** (:meth:`SharedState.get` / :meth:`SharedState.put`): small JSON values
   under a key, such as a session's dynamic toolset choices, expiring after a day unused.
 * **Per-key ordering** (:meth:`SharedState.ordered`): one holder at a time across replicas,
@@ -34,7 +36,6 @@ from typing import Any
 
 import anyio
 from mcp.server.subscriptions import (
-    InMemorySubscriptionBus,
     PromptsListChanged,
     ResourcesListChanged,
     ResourceUpdated,
@@ -75,26 +76,6 @@ def _decode_event(data: dict[str, Any]) -> ServerEvent | None:
     return cls(uri=data["uri"]) if cls is ResourceUpdated else cls()
 
 
-class SharedBus(InMemorySubscriptionBus):
-    """The SDK's subscription bus, fanned out across replicas by :class:`SharedState`."""
-
-    def __init__(self, shared: SharedState) -> None:
-        super().__init__()
-        self._shared = shared
-
-    async def publish(self, event: ServerEvent) -> None:
-        await super().publish(event)  # this replica's listen streams, at once
-        await self._shared._broadcast({"type": "event", **_encode_event(event)})
-
-    async def deliver_remote(self, event: ServerEvent) -> None:
-        for callback in self._shared._on_remote:  # e.g. enable the toolsets another replica enabled, first
-            try:
-                await callback(event)
-            except Exception:
-                log.exception("a handler of another replica's event failed")
-        await super().publish(event)
-
-
 class _KeyedLocks:
     """One anyio.Lock per key while anyone holds or waits for it (then forgotten)."""
 
@@ -124,11 +105,10 @@ class SharedState:
         self.url = settings.redis_url.get_secret_value() if settings.redis_url else None
         self.prefix = settings.redis_prefix
         self.replica = uuid.uuid4().hex[:12]
-        self.bus = SharedBus(self)
         self.up = False
         self._redis: Any = None  # redis.asyncio.Redis while running
         self._on_2025: list[Callable[[Tenant, str | None], Any]] = []
-        self._on_remote: list[Callable[[ServerEvent], Any]] = []
+        self._on_event: list[Callable[[Tenant, ServerEvent], Any]] = []
         self._locks = _KeyedLocks()
         self._local: dict[str, tuple[float, Any]] = {}  # key -> (expires at, value)
         self._down_since: float | None = None
@@ -248,21 +228,30 @@ class SharedState:
             return
         if not isinstance(message, dict) or message.get("from") == self.replica:
             return
+        tenant = tuple(message.get("tenant") or (None, None))
         if message.get("type") == "event":
             event = _decode_event(message)
-            if event is not None:
-                await self.bus.deliver_remote(event)
+            if event is None:
+                return
+            for callback in self._on_event:
+                try:
+                    await callback(tenant, event)
+                except Exception:
+                    log.exception("another replica's event could not be delivered")
         elif message.get("type") == "2025":
-            tenant = tuple(message.get("tenant") or (None, None))
             for callback in self._on_2025:
                 try:
-                    await callback(tenant, message.get("uri"))  # type: ignore[arg-type]
+                    await callback(tenant, message.get("uri"))
                 except Exception:
                     log.exception("a 2025 notification could not be delivered")
 
-    def on_remote(self, callback: Callable[[ServerEvent], Any]) -> None:
-        """``await callback(event)`` for each event from another replica, before this one's listen streams get it."""
-        self._on_remote.append(callback)
+    async def publish_event(self, tenant: Tenant, event: ServerEvent) -> None:
+        """Tell the other replicas' listen streams of ``tenant`` of ``event`` (this replica's have it already)."""
+        await self._broadcast({"type": "event", "tenant": list(tenant), **_encode_event(event)})
+
+    def on_event(self, callback: Callable[[Tenant, ServerEvent], Any]) -> None:
+        """``await callback(tenant, event)`` for each listen-stream event another replica published."""
+        self._on_event.append(callback)
 
     def on_2025(self, callback: Callable[[Tenant, str | None], Any]) -> None:
         """``await callback(tenant, uri)`` for each 2025-era change announced by another replica."""

@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack
 
 import anyio
 import pytest
-from mcp.server.subscriptions import ResourceUpdated, ServerEvent, ToolsListChanged
+from mcp.server.subscriptions import ResourceUpdated, ToolsListChanged
 
 from quant_mcp.config import Settings
 from quant_mcp.observability import REDIS_FALLBACKS, REDIS_UP
@@ -31,20 +31,30 @@ def fallbacks(kind: str) -> float:
     return REDIS_FALLBACKS.labels(kind)._value.get()
 
 
-async def test_an_event_published_on_one_replica_reaches_the_others_once(redis_server):
+TENANT = ("org", "ab" * 32)
+
+
+def collector(state: SharedState) -> list[tuple]:
+    heard: list[tuple] = []
+
+    async def arrived(tenant, event) -> None:  # type: ignore[no-untyped-def]
+        heard.append((tenant, event))
+
+    state.on_event(arrived)
+    return heard
+
+
+async def test_an_event_published_on_one_replica_reaches_the_others_once_with_its_tenant(redis_server):
     a, b = shared(redis_server.url), shared(redis_server.url)
-    heard_a: list[ServerEvent] = []
-    heard_b: list[ServerEvent] = []
-    a.bus.subscribe(heard_a.append)
-    b.bus.subscribe(heard_b.append)
+    heard_a, heard_b = collector(a), collector(b)
     async with a.running(), b.running():
         assert a.up and b.up and REDIS_UP._value.get() == 1
-        await a.bus.publish(ResourceUpdated(uri="quant://sessions/s-1"))
-        await b.bus.publish(ToolsListChanged())
-        await until(lambda: len(heard_a) == 2 and len(heard_b) == 2)
+        await a.publish_event(TENANT, ResourceUpdated(uri="quant://sessions/s-1"))
+        await b.publish_event(TENANT, ToolsListChanged())
+        await until(lambda: len(heard_a) == 1 and len(heard_b) == 1)
         await anyio.sleep(0.2)  # nothing else arrives: each replica skips its own echo
-    expected = sorted(map(repr, [ResourceUpdated(uri="quant://sessions/s-1"), ToolsListChanged()]))
-    assert sorted(map(repr, heard_a)) == sorted(map(repr, heard_b)) == expected  # order across replicas is not promised
+    assert heard_b == [(TENANT, ResourceUpdated(uri="quant://sessions/s-1"))]
+    assert heard_a == [(TENANT, ToolsListChanged())]
 
 
 async def test_2025_announcements_cross_with_their_tenant(redis_server):
@@ -92,25 +102,19 @@ async def test_state_ordering_and_counters_are_shared(redis_server):
 
 async def test_without_redis_everything_is_local():
     alone = shared(None)
-    heard: list[ServerEvent] = []
-    alone.bus.subscribe(heard.append)
     async with alone.running():
-        await alone.bus.publish(ToolsListChanged())
+        await alone.publish_event(TENANT, ToolsListChanged())  # nobody else: nothing to do, no error
         await alone.put("k", {"v": 1})
         assert await alone.get("k") == {"v": 1}
         async with alone.ordered("k", 1):
             pass
         assert [await alone.count("c", 60) for _ in range(3)] == [1, 2, 3]
-    assert heard == [ToolsListChanged()]
 
 
 async def test_redis_going_away_falls_back_with_a_warning_and_a_metric_then_recovers(redis_server, caplog):
     caplog.set_level(logging.WARNING, logger="quant_mcp.shared_state")
     a, b = shared(redis_server.url), shared(redis_server.url)
-    heard_a: list[ServerEvent] = []
-    heard_b: list[ServerEvent] = []
-    a.bus.subscribe(heard_a.append)
-    b.bus.subscribe(heard_b.append)
+    heard_b = collector(b)
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(a.running())
         await stack.enter_async_context(b.running())
@@ -121,15 +125,15 @@ async def test_redis_going_away_falls_back_with_a_warning_and_a_metric_then_reco
 
         before = fallbacks("notify")
         with anyio.fail_after(1):  # local delivery does not wait on the dead Redis
-            await a.bus.publish(ToolsListChanged())
+            await a.publish_event(TENANT, ToolsListChanged())
             async with a.ordered("chat:s-9", hold_seconds=5):
                 pass
             assert await a.count("c", 60) == 1
-        assert heard_a == [ToolsListChanged()] and heard_b == []
+        assert heard_b == []
         assert fallbacks("notify") == before + 1
 
         redis_server.start()  # same port: both reconnect by themselves
         await until(lambda: a.up and b.up, seconds=15)
         assert any("Redis answers again" in r.getMessage() for r in caplog.records)
-        await a.bus.publish(ResourceUpdated(uri="quant://sessions/back"))
-        await until(lambda: ResourceUpdated(uri="quant://sessions/back") in heard_b)
+        await a.publish_event(TENANT, ResourceUpdated(uri="quant://sessions/back"))
+        await until(lambda: (TENANT, ResourceUpdated(uri="quant://sessions/back")) in heard_b)
