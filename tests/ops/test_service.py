@@ -208,3 +208,18 @@ def test_the_token_can_come_from_a_mounted_file(tmp_path):
     assert Settings(_env_file=None, api_token="env-wins", api_token_file=tmp_path / "token").token_value() == "env-wins"
     with pytest.raises(ValueError, match="QUANT_API_TOKEN_FILE cannot be read"):
         Settings(_env_file=None, api_token_file=tmp_path / "missing")
+
+
+async def test_tool_calls_limit_refusals_and_upstream_requests_are_counted(simulator, web):
+    async with http_service(simulator, limit_tool_calls_per_minute=1) as url:
+        async with connect(url, headers={"Authorization": f"Bearer {CLIENT_TOKEN}", "X-Request-Id": "count-me"}) as client:
+            assert not (await client.call_tool("list_models", {})).is_error
+            refused = await client.call_tool("list_models", {})
+        assert refused.is_error and "(request id count-me)" in text_of(refused)
+        text = (await web.get(f"{url}/metrics", headers={"Authorization": f"Bearer {CLIENT_TOKEN}"})).text
+    samples = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line and line[0] != "#"}
+    assert samples['quant_mcp_tool_calls_total{outcome="ok",tool="list_models"}'] >= 1
+    assert samples['quant_mcp_tool_calls_total{outcome="refused",tool="list_models"}'] >= 1
+    assert samples['quant_mcp_limit_refusals_total{limit="calls"}'] >= 1
+    assert samples['quant_mcp_upstream_requests_total{route_family="v3",status="200"}'] >= 1
+    assert any(key.startswith("quant_mcp_tool_call_duration_seconds_bucket") for key in samples)
