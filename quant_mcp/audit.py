@@ -26,7 +26,7 @@ import anyio
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 
-from quant_mcp.errors import NotSent, UpstreamTimeout
+from quant_mcp.errors import NotSent, QuantAPIError, UpstreamTimeout
 from quant_mcp.observability import (
     IN_FLIGHT_CALLS,
     IN_FLIGHT_STREAMS,
@@ -82,12 +82,15 @@ async def observe(call: Call[Any], call_next: Next) -> Outcome:
         ):
             try:
                 result = await call_next(call)
-            except CallFailed as exc:
+            except (QuantAPIError, CallFailed) as exc:  # QuantAPIError inside the chain; CallFailed from a flow's step
                 outcome = "upstream_error"
-                if exc.upstream.status is None and not isinstance(exc.upstream, NotSent):
-                    failure = "timeout" if isinstance(exc.upstream, UpstreamTimeout) else "transport"
+                upstream = exc.upstream if isinstance(exc, CallFailed) else exc
+                if upstream.status is None and not isinstance(upstream, NotSent):
+                    failure = "timeout" if isinstance(upstream, UpstreamTimeout) else "transport"
                     child(UPSTREAM_REQUESTS, call.settings.api_routes, failure).inc()  # no answer: the hooks saw nothing
                     record.upstream_status = failure
+                else:
+                    record.upstream_status = upstream.status
                 _stamp(exc, request_id)
                 raise
             except ToolError as exc:
@@ -115,7 +118,7 @@ async def observe(call: Call[Any], call_next: Next) -> Outcome:
             )
 
 
-def _stamp(exc: ToolError, request_id: str) -> None:
+def _stamp(exc: Exception, request_id: str) -> None:
     """End a tool error's text with the request id (once, however many layers it crosses)."""
     text = str(exc)
     if request_id not in text:

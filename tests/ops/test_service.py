@@ -223,3 +223,25 @@ async def test_tool_calls_limit_refusals_and_upstream_requests_are_counted(simul
     assert samples['quant_mcp_limit_refusals_total{limit="calls"}'] >= 1
     assert samples['quant_mcp_upstream_requests_total{route_family="v3",status="200"}'] >= 1
     assert any(key.startswith("quant_mcp_tool_call_duration_seconds_bucket") for key in samples)
+
+
+async def test_the_request_id_goes_upstream_and_into_the_error_text(simulator):
+    """One id from the agent's error text to the upstream's own logs (here: what it received)."""
+    from mcp import Client
+    from starlette.responses import JSONResponse
+
+    from quant_mcp.server import build_server
+    from tests.conftest import make_settings
+    from tests.http.conftest import serve_app
+
+    received: list[str | None] = []
+
+    async def upstream(scope, receive, send):  # type: ignore[no-untyped-def]  # a Quant API that is down
+        received.append(dict(scope["headers"]).get(b"x-request-id", b"").decode() or None)
+        await JSONResponse({"message": "maintenance"}, status_code=503)(scope, receive, send)
+
+    async with serve_app(upstream) as url:
+        async with Client(build_server(make_settings(simulator, base_url=url, max_retries=0))) as client:
+            result = await client.call_tool("list_models", {})
+    assert result.is_error and received and received[0]
+    assert f"(request id {received[0]})" in text_of(result)
