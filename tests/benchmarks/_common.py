@@ -288,14 +288,16 @@ def _free_port() -> int:
 
 
 @contextmanager
-def http_server(base_url: str, *serve_args: str, inbound_token: str) -> Iterator[tuple[str, int]]:
+def http_server(
+    base_url: str, *serve_args: str, inbound_token: str, env: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, int]]:
     """``quant-mcp serve --transport http [serve_args]`` in a child process, pointed at a
     simulator, admitting clients that present ``inbound_token`` (static auth, as deployed);
     yields its base URL and process id once /readyz answers."""
     import httpx  # a test extra: imported on use, like create_session's
 
     port = _free_port()
-    env = quant_mcp_env(base_url) | {"QUANT_HTTP_AUTH": "static", "QUANT_HTTP_TOKENS": inbound_token}
+    env = quant_mcp_env(base_url) | {"QUANT_HTTP_AUTH": "static", "QUANT_HTTP_TOKENS": inbound_token} | dict(env or {})
     argv = quant_mcp_argv("serve", "--transport", "http", "--port", str(port), *serve_args)
     # stderr to a file, not a pipe nobody reads: access and audit lines would fill a pipe and stall the server.
     log = tempfile.TemporaryFile()
