@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     timeout: float = Field(30.0, gt=0, description="Seconds to wait for a Quant API response.")
     connect_timeout: float = Field(10.0, gt=0, description="Seconds to wait for a connection.")
     stream_timeout: float = Field(300.0, gt=0, description="Seconds a streamed answer or image generation may take in all.")
+    chat_timeout: float = Field(120.0, gt=0, description="Seconds to wait for a buffered chat answer (the chat tool).")
     max_retries: int = Field(
         2,
         ge=0,

@@ -20,6 +20,7 @@ from quant_mcp.client import QuantClient
 from quant_mcp.config import Settings
 from quant_mcp.confirm import ask_before_destroying, request_state_security
 from quant_mcp.limits import limit_calls, limit_listen_streams
+from quant_mcp.model_limits import clamp_max_tokens
 from quant_mcp.pipeline import CallMiddleware, Credentials, Runtime, configured_credentials
 from quant_mcp.prompts import register_prompts
 from quant_mcp.redact import REDACTOR, install_log_redaction, redact_replies
@@ -34,8 +35,10 @@ log = logging.getLogger("quant_mcp")
 
 # Call middleware, outermost first: every call of the pipeline (tool, resource, prompt,
 # completion, a flow's steps) runs through each, in this order.
-# A call over its limits is refused before the user is asked anything.
-CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (observe, limit_calls, ask_before_destroying, change_notices)
+# Every call is observed (metrics, audit line, request id) whatever happens inside. A call over
+# its limits is refused before the user is asked anything; maxTokens is clamped innermost, so
+# what the other middleware see is the call as the agent made it.
+CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (observe, limit_calls, ask_before_destroying, change_notices, clamp_max_tokens)
 
 INSTRUCTIONS = """\
 Tools for the Quant AI platform (QuantCDN): chat with foundation models (buffered or streamed, \

@@ -33,7 +33,8 @@ def render(op: Operation, outcome: Outcome) -> CallToolResult:
     """Structured content plus a readable text (a summary line, then the JSON), followed by any
     media blocks (images) the operation returns."""
     structured = outcome.structured
-    summary = op.summary(structured) if op.summary else ""
+    passed_through = "upstreamAnswer" in structured and "notice" in structured  # pipeline.check: an unforeseen 2xx answer
+    summary = structured["notice"] if passed_through else op.summary(structured) if op.summary else ""
     data = json.dumps(structured, ensure_ascii=False, separators=(",", ":"))
     if len(data) > MAX_TEXT_CHARS:
         data = data[:MAX_TEXT_CHARS] + f"... [truncated; {len(data)} characters in all, see structuredContent]"
@@ -54,6 +55,15 @@ def annotations_for(op: Operation) -> ToolAnnotations:
 def input_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The arguments model's JSON Schema, tidied for agents: no titles, no ``null`` alternatives."""
     return _tidy(model.model_json_schema(by_alias=True))
+
+
+def output_schema_of(model: type[BaseModel]) -> dict[str, Any]:
+    """The result model's JSON Schema, requiring only what is certain: the answer is an object.
+    Clients validate structuredContent against it, and a success answer that does not fit the
+    model is still passed through (as ``{upstreamAnswer, notice}``, see ``pipeline.check``)."""
+    schema = _tidy(model.model_json_schema(by_alias=True))
+    schema.pop("required", None)
+    return schema
 
 
 def _tidy(node: Any) -> Any:
@@ -162,9 +172,7 @@ def build_tool(op: Operation, name: str | None = None, *, confirm: bool = True) 
         except Answered as answered:  # the user was asked, or said no: nothing was sent
             return answered.result
 
-    parameters, output_schema = schema_cache().schemas(
-        op, lambda: (input_schema(op.arguments), _tidy(op.result.model_json_schema(by_alias=True)))
-    )
+    parameters, output_schema = schema_cache().schemas(op, lambda: (input_schema(op.arguments), output_schema_of(op.result)))
     description = op.description
     if name != op.name:
         description = f"Deprecated: renamed to {op.name}; this name will be removed in a future release. " + description

@@ -214,7 +214,8 @@ class Operation:
     How the runtime pipeline runs it follows from the flags: ``attachments`` (its messages may
     carry media to check and stream into the request), ``streamed`` (the answer is an event
     stream, relayed as it arrives), ``slow`` (may take minutes: waits up to
-    QUANT_STREAM_TIMEOUT, not QUANT_TIMEOUT) and ``media`` (binary media moved out of the answer
+    QUANT_STREAM_TIMEOUT, not QUANT_TIMEOUT), ``model_answer`` (a buffered model answer: waits up
+    to QUANT_CHAT_TIMEOUT, read by ``quant_mcp.dialect.read_chat`` in any shape the service sends) and ``media`` (binary media moved out of the answer
     into MCP content blocks). A composite tool names its ``flow`` instead of sending ``route``.
     """
 
@@ -233,6 +234,7 @@ class Operation:
     attachments: bool = False
     streamed: bool = False
     slow: bool = False
+    model_answer: bool = False
     summary: Callable[[Mapping[str, Any]], str] | None = None  # one readable line about the result
     changes: str | None = None  # resource URI template whose contents this tool changes
     operation_ids: tuple[str, ...] = field(default=())  # reference operationIds this tool serves

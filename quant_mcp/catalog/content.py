@@ -26,8 +26,19 @@ from quant_mcp.catalog.base import Base64, WireModel
 MAX_PAYLOAD_BYTES = 25 * 1024 * 1024  # the whole request, as sent (media travel base64-encoded)
 
 
+class S3Location(WireModel):
+    uri: Annotated[str, StringConstraints(pattern=r"^s3://[^\s]+$", max_length=2048)] = Field(description="s3://bucket/key")
+
+
 class MediaSource(WireModel):
-    bytes: Base64 = Field(description="The file's bytes, base64-encoded (standard alphabet, padded).")
+    bytes: Base64 | None = Field(None, description="The file's bytes, base64-encoded (standard alphabet, padded).")
+    s3_location: S3Location | None = Field(None, description="Or an object in S3 the service can read (sent as is).")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> MediaSource:
+        if (self.bytes is None) == (self.s3_location is None):
+            raise ValueError("a media source carries exactly one of `bytes` and `s3Location`")
+        return self
 
 
 class TextBlock(WireModel):
@@ -53,13 +64,15 @@ class VideoBlock(WireModel):
 
 
 class DocumentSpec(WireModel):
-    format: Literal["pdf", "csv", "docx", "xlsx"]
+    format: Literal["pdf", "csv", "txt", "md", "html", "doc", "docx", "xls", "xlsx"]  # the chat app's list
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(description="File name shown to the model.")
     source: MediaSource
 
 
 class DocumentBlock(WireModel):
-    document: DocumentSpec = Field(description="A document (pdf, csv, docx, xlsx). Nova Lite and Pro accept documents.")
+    document: DocumentSpec = Field(
+        description="A document (pdf, csv, txt, md, html, doc, docx, xls, xlsx). Nova Lite and Pro accept documents."
+    )
 
 
 class FileSpec(WireModel):

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import unquote
 
 from mcp.types import ImageContent
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from quant_mcp.catalog.base import LEGACY, V3, ApiResult, Operation, PathId, Route, ToolArguments, Toolset, WireModel
 from quant_mcp.catalog.content import Base64, ChatMessage, Content, detect_format
@@ -26,6 +26,16 @@ ModelId = Annotated[PathId, Field(description="Model id from list_models, e.g. '
 class ResponseFormat(WireModel):
     type: Literal["json"] = "json"
     json_schema: dict[str, Any] = Field(description="JSON Schema the answer must follow.")
+
+
+class JsonSchemaFormat(BaseModel):
+    """The OpenAI-style structured output Quant's Drupal provider sends (snake_case on the wire)."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["json_schema"] = "json_schema"
+    name: str | None = None
+    strict: bool | None = None
+    schema_: dict[str, Any] = Field(alias="schema", description="JSON Schema the answer must follow.")
 
 
 class ToolInputSchema(WireModel):
@@ -69,7 +79,18 @@ class ChatArguments(GenerationOptions):
         min_length=1, max_length=1000, description="The conversation, oldest first; the last is usually the user's new turn."
     )
     model_id: ModelId
-    response_format: ResponseFormat | None = Field(None, description="Ask for JSON that follows a JSON Schema.")
+    documented_response_format: ResponseFormat | None = Field(
+        None,
+        alias="responseFormat",
+        description='Structured output as the API reference documents it: {"type": "json", "jsonSchema": {...}}.',
+    )
+    response_format_json_schema: JsonSchemaFormat | None = Field(
+        None,
+        alias="response_format",
+        description='Structured output as Quant\'s Drupal provider sends it: {"type": "json_schema", "name", "strict", '
+        '"schema": {...}}. Which shape the live service honours is not documented: give one, not both.',
+    )
+    agent_id: PathId | None = Field(None, description="Answer as this agent (as Quant's chat app sends it; v3 routes).")
     tool_config: ToolConfig | None = Field(None, description="Function calling: tools the model may request.")
     session_id: PathId | None = Field(None, description="Continue a stored session (v3 routes); omit for a stateless call.")
     allowed_tools: list[str] | None = Field(None, description="Built-in tools the model may use (v3 routes).")
@@ -94,7 +115,7 @@ LEGACY_CHAT_FIELDS = frozenset(
         "max_tokens",
         "top_p",
         "stop_sequences",
-        "response_format",
+        "documented_response_format",
         "tool_config",
     }
 )
@@ -105,6 +126,17 @@ class Usage(ApiResult):
     output_tokens: int | None = None
     total_tokens: int | None = None
     cost_cents: float | None = None
+
+
+FINISH_REASON_HELP = (
+    "stop (end of turn) | tool_use (call the tools in response.toolUse) | tool_request (the service waits for a "
+    "client-side tool) | length (cut at maxTokens) | content_filter"
+)
+
+
+class MaxTokensClamp(ApiResult):
+    requested: int
+    sent: int = Field(description="The model's maxOutputTokens, sent in place of the request.")
 
 
 class AssistantMessage(ApiResult):
@@ -119,26 +151,23 @@ class ChatResult(ApiResult):
     response: AssistantMessage
     model: str | None = None
     request_id: str | None = None
-    finish_reason: str | None = Field(None, description="stop | length | content_filter | tool_use")
+    finish_reason: str | None = Field(None, description=FINISH_REASON_HELP)
+    stop_reason: str | None = Field(
+        None, description="Why the model stopped, as the API reported it (Bedrock's end_turn, max_tokens, ...)."
+    )
     usage: Usage | None = None
+    max_tokens_clamped: MaxTokensClamp | None = Field(None, description="Set when maxTokens was above the model's limit.")
 
 
 class ChatStreamResult(ChatResult):
-    stop_reason: str | None = Field(None, description="Why the stream stopped, as the API reported it.")
     session_id: str | None = Field(None, description="The session the API used, when it reported one.")
     complete: bool | None = Field(None, description="False when the turn stopped early (e.g. a client tool is needed).")
     chunks: int | None = Field(None, description="Text deltas received (each was sent as a progress notification).")
     orchestration: dict[str, Any] | None = Field(
         None, description="When complete is false because tools continue server-side: {pollUrl} to poll for the outcome."
     )
-
-
-def _legacy_chat(data: dict[str, Any]) -> dict[str, Any]:
-    """Legacy chat answers ``{response: "<text>"}``; give it the v3 shape."""
-    response = data.get("response")
-    if isinstance(response, str):
-        data = {**data, "response": {"role": "assistant", "content": response}}
-    return data
+    server_tools: list[dict[str, Any]] | None = Field(None, description="Tools the service ran itself: {name, result} each.")
+    skipped_frames: int | None = Field(None, description="Stream frames that could not be read and were skipped.")
 
 
 def chat_summary(result: dict[str, Any]) -> str:
@@ -445,14 +474,16 @@ OPERATIONS = [
             "Ask a Quant AI model for a chat completion and wait for the whole answer. Pass the conversation "
             "as `messages` (oldest first) and a `modelId` from list_models. " + CONTENT_HELP + " Give "
             "`toolConfig` for function calling (the answer then carries `response.toolUse`) or `responseFormat` "
-            "for JSON output. Returns the answer text, finish reason and token usage. Stores nothing; use "
+            "(or `response_format`) for JSON output. `maxTokens` above the model's limit is lowered to it. Waits up to "
+            "QUANT_CHAT_TIMEOUT (120 s); use chat_stream for long answers. Returns the answer text, finish reason and token usage. Stores nothing; use "
             "chat_in_session to continue a stored conversation."
         ),
         route=Route("POST", V3 + "/chat"),
-        legacy_route=Route("POST", LEGACY + "/chat", fields=LEGACY_CHAT_FIELDS, response=_legacy_chat),
+        legacy_route=Route("POST", LEGACY + "/chat", fields=LEGACY_CHAT_FIELDS),
         arguments=ChatArguments,
         result=ChatResult,
         attachments=True,
+        model_answer=True,
         operation_ids=("chatInference", "legacyChatInference"),
         summary=chat_summary,
     ),
@@ -466,6 +497,8 @@ OPERATIONS = [
             "still writing. The result carries the whole text, finish/stop reason, usage and any tool-use "
             "requests; if the stream breaks, the error still carries the text received. Prefer it for long "
             "answers; arguments are the same as chat's."
+            " Progress messages in [brackets] are notes, not text: server-side tools starting and finishing (their "
+            "results are also in `serverTools`) and tool calls the model asks for."
         ),
         route=Route("POST", V3 + "/chat/stream"),
         legacy_route=Route("POST", LEGACY + "/chat/stream", fields=LEGACY_CHAT_FIELDS),

@@ -12,7 +12,7 @@ from quant_mcp.catalog.inference import ModelId
 
 class ListModelsArguments(ToolArguments):
     feature: Annotated[
-        Literal["chat", "embeddings", "vision", "streaming", "all"] | None,
+        Literal["chat", "embeddings", "image_generation", "vision", "streaming", "all"] | None,
         QUERY,
         Field(description="Only models that support this feature (default all; v3 routes)."),
     ] = None
@@ -26,9 +26,10 @@ class ModelSummary(ApiResult):
     id: str | None = Field(None, description="Pass this as modelId.")
     name: str | None = None
     provider: str | None = None
-    capabilities: dict[str, bool] | None = Field(
-        None, description="text, multimodal, embeddings, streaming, toolUse: true when supported."
+    capabilities: dict[str, Any] | None = Field(
+        None, description="What the model supports, e.g. supportsTools, supportsVision (or text, toolUse, ...)."
     )
+    max_output_tokens: int | None = Field(None, description="Most tokens one answer may have (maxTokens is lowered to it).")
 
 
 class ModelList(ApiResult):

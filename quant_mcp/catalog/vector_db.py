@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from quant_mcp.catalog.base import (
     QUERY,
@@ -57,6 +57,9 @@ class ListDocumentsArguments(ToolArguments):
 
 
 class DocumentMetadata(WireModel):
+    """Known keys below; any other key of your own is stored too (and can be matched in queries and deletes)."""
+
+    model_config = ConfigDict(extra="allow")
     title: str | None = None
     source_url: str | None = Field(
         None, alias="source_url", description="Where the text came from; returned with search results."
@@ -69,6 +72,9 @@ class NewDocument(WireModel):
     content: Text = Field(description="The document's text; the server chunks and embeds it.")
     key: DocumentKey | None = Field(None, description="Your key for the document, to filter or delete by later.")
     metadata: DocumentMetadata | None = None
+    vector: list[float] | None = Field(
+        None, min_length=1, max_length=8192, description="Your own embedding of the content (the collection's dimensions)."
+    )
 
 
 class UploadDocumentsArguments(ToolArguments):
