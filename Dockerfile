@@ -25,7 +25,8 @@ FROM ${PYTHON_IMAGE}
 LABEL org.opencontainers.image.title="quant-mcp" \
       org.opencontainers.image.description="MCP server for the Quant AI API (stdio or Streamable HTTP)" \
       org.opencontainers.image.source="https://github.com/quantcdn/quant-mcp" \
-      org.opencontainers.image.licenses="MIT"
+      org.opencontainers.image.licenses="MIT" \
+      io.modelcontextprotocol.server.name="io.github.quantcdn/quant-mcp"
 ENV PATH=/opt/quant-mcp/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
@@ -35,6 +36,9 @@ RUN groupadd --system --gid 10001 quant \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin quant
 USER 10001:10001
 EXPOSE 8000
+# SIGTERM (docker stop, Kubernetes): stdio exits at once, also as PID 1; HTTP drains in-flight
+# calls and streams (QUANT_DRAIN_SECONDS) and exits 0. Give `docker stop -t` at least that long.
+STOPSIGNAL SIGTERM
 # HTTP mode: GET /healthz on the served port. stdio mode has nothing to probe and reports healthy.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
     CMD ["python", "/usr/local/bin/quant-mcp-healthcheck"]

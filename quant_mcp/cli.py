@@ -201,6 +201,9 @@ def _serve(args: argparse.Namespace) -> int:
     from quant_mcp.config import missing_settings
 
     settings = _load_settings(args)
+    from quant_mcp.observability import configure_logging
+
+    configure_logging(settings)
     if args.simulate:
         ignored = [
             name
@@ -227,6 +230,10 @@ def _serve(args: argparse.Namespace) -> int:
         )
     from quant_mcp.server import build_server
 
+    if settings.metrics_port is not None:
+        from quant_mcp.observability import serve_metrics_port
+
+        serve_metrics_port(settings.metrics_port, "127.0.0.1")
     return _run_stdio(build_server(settings, simulate=args.simulate), hint=TERMINAL_HINT if sys.stdin.isatty() else None)
 
 

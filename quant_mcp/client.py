@@ -34,6 +34,7 @@ from quant_mcp.errors import (
     UpstreamTimeout,
     UpstreamTransportError,
 )
+from quant_mcp.observability import upstream_hooks
 
 log = logging.getLogger("quant_mcp.client")
 
@@ -89,6 +90,7 @@ class QuantClient:
             headers={"Accept": "application/json", "User-Agent": f"quant-mcp/{__version__}"},
             transport=transport,
             follow_redirects=False,  # a redirect must never carry the bearer token elsewhere
+            event_hooks=upstream_hooks(settings.api_routes),  # request id upstream, metrics (observability.py)
             cookies=_NoCookies(),  # one client serves every tenant: nothing upstream-stateful is kept
         )
 

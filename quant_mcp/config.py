@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLATFORM_URLS = {
@@ -206,6 +206,41 @@ class Settings(BaseSettings):
         3000, gt=0, description="Calls of any one tool per client identity per minute (a burst of that many, refilled evenly)."
     )
 
+    # --- Running it as a service: logs, metrics, drain, replicas (README "Run it in production") ---
+    api_token_file: Path | None = Field(
+        None,
+        description="File holding the Quant API token (e.g. a mounted Kubernetes Secret); used when QUANT_API_TOKEN is unset.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="Log lines on stderr: text, or json (one object a line: time, level, logger, message, request id, tenant, tool).",
+    )
+    access_log: bool = Field(
+        True, description="HTTP: one log line per request (method, path, status, duration, request id), at any log level."
+    )
+    audit_log: bool = Field(
+        True,
+        description="One audit line per tool call (who, tool, organisation, outcome, upstream status, duration), at any log level.",
+    )
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Serve Prometheus /metrics on this port without auth (e.g. for in-cluster scraping) instead of on the MCP port behind its auth.",
+    )
+    drain_seconds: float = Field(
+        120.0,
+        ge=0,
+        description="HTTP: on SIGTERM, how long in-flight calls and streams may take to finish before the process exits.",
+    )
+    redis_url: SecretStr | None = Field(
+        None,
+        description="Redis (redis:// or rediss://) that replicas share: change notifications, per-session state and ordering, limit counters.",
+    )
+    redis_prefix: str = Field(
+        "quant-mcp", min_length=1, description="Prefix of every Redis key and channel (several deployments can share one Redis)."
+    )
+
     @field_validator("toolsets", "tools", "exclude_tools", "apps", mode="before")
     @classmethod
     def _lists(cls, value: object) -> object:
@@ -232,6 +267,16 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://, e.g. https://dashboard.quantcdn.io")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _token_from_file(self) -> Settings:
+        if self.api_token is None and self.api_token_file is not None:
+            try:
+                token = self.api_token_file.read_text().strip()
+            except OSError as exc:
+                raise ValueError(f"QUANT_API_TOKEN_FILE cannot be read ({type(exc).__name__})") from None
+            self.api_token = SecretStr(token) if token else None
+        return self
 
     @property
     def api_base_url(self) -> str:

@@ -26,6 +26,17 @@ CHAT_OPTIONS = frozenset({"system_prompt", "temperature", "max_tokens", "top_p",
 
 @flow("chat_in_session")
 async def chat_in_session(call: Call[ChatInSessionArguments]) -> dict[str, Any]:
+    """One turn at a time per session (across replicas, with Redis): two turns read-then-append
+    the same history, so running them together would lose one's messages."""
+    shared = call.runtime.shared
+    if shared is None:
+        return await _chat_in_session(call)
+    longest = call.settings.stream_timeout + 2 * call.settings.timeout + 30  # a holder that died frees it after this
+    async with shared.ordered(f"chat_in_session:{call.organisation}:{call.arguments.session_id}", longest):
+        return await _chat_in_session(call)
+
+
+async def _chat_in_session(call: Call[ChatInSessionArguments]) -> dict[str, Any]:
     """Read the session, chat with its history plus the new message (streamed), append both turns.
 
     Calls on one session run one at a time (``locks.SESSION_LOCKS``), so the stored transcript is

@@ -3,8 +3,11 @@
 One Starlette app: the SDK's own Streamable HTTP transport at ``/mcp`` (both protocol eras,
 optionally stateless for load balancers), guarded by inbound bearer auth (``auth.py``), a
 Host/Origin allowlist against DNS rebinding and a request size limit; plus ``/healthz``
-(the process is alive) and ``/readyz`` (the MCP app is running and the Quant API answers),
-both unauthenticated so that orchestrators can probe them.
+(the process is alive), ``/readyz`` (this replica takes new work: started and not draining)
+and ``/upstreamz`` (the Quant API answers), unauthenticated so that orchestrators can probe
+them, and ``/metrics`` (Prometheus, behind the same auth as ``/mcp`` unless
+QUANT_METRICS_PORT serves it on its own port). Request ids, access lines and the drain on
+SIGTERM are ASGI middleware from ``observability.py`` and ``drain.py``.
 
 Upstream credentials come in two tenancies. ``single``: every call uses the server's
 QUANT_API_TOKEN. ``multi``: each call uses the caller's own ``X-Quant-Token`` (and
@@ -18,7 +21,7 @@ import ipaddress
 import logging
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
@@ -26,6 +29,7 @@ import anyio
 import httpx
 import uvicorn
 from mcp.server import MCPServer
+from mcp.server.auth.provider import TokenVerifier
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
@@ -33,14 +37,16 @@ from starlette.applications import Starlette
 from starlette.authentication import UnauthenticatedUser
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from quant_mcp import sdk
 from quant_mcp.auth import AuthConfigError, JWTVerifier, inbound_auth
 from quant_mcp.config import Settings
+from quant_mcp.drain import Drain, DrainingServer, close_listen_streams
 from quant_mcp.limits import Limits, LimitsMiddleware
+from quant_mcp.observability import RequestContextMiddleware, metrics_text, serve_metrics_port
 from quant_mcp.pipeline import Credentials, Runtime, configured_credentials
 from quant_mcp.redact import REDACTOR, install_log_redaction
 from quant_mcp.server import build_server
@@ -119,9 +125,11 @@ def header_credentials(settings: Settings) -> Callable[[Context], Credentials]:
 
 
 class Readiness:
-    """``/readyz``: ready when the MCP app's lifespan is up and the Quant API answers HTTP at all
-    (any status below 500; no token is sent). The answer is cached briefly, and one probe at a
-    time goes out, so a flood of unauthenticated /readyz requests cannot flood the Quant API."""
+    """``/upstreamz``: the MCP app's lifespan is up and the Quant API answers HTTP at all (any
+    status below 500; no token is sent). For dashboards and alerts, not for a readiness probe
+    (an outage of the Quant API would pull every replica). The answer is cached briefly, and
+    one probe at a time goes out, so a flood of unauthenticated requests cannot flood the
+    Quant API."""
 
     def __init__(self, server: MCPServer[Runtime]) -> None:
         self._server = server
@@ -165,7 +173,7 @@ class Readiness:
 
 
 async def healthz(request: Request) -> JSONResponse:
-    """Liveness: the process serves HTTP. Says nothing about the Quant API (that is /readyz)."""
+    """Liveness: the process serves HTTP. Says nothing about the Quant API (that is /upstreamz)."""
     return JSONResponse({"status": "ok"})
 
 
@@ -193,22 +201,46 @@ def build_http_app(
     )
     limits = guard_shared_use(settings, server, mcp_app, stateless=stateless)
     readiness = Readiness(server)
+    drain = Drain(settings.drain_seconds)
+    drain.on_begin(lambda: close_listen_streams(server))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             async with server.session_manager.run(), readiness.running():
+                drain.serving = True
                 yield
         finally:
+            drain.serving = False
             if isinstance(verifier, JWTVerifier):
                 await verifier.aclose()
 
+    routes = [Route("/healthz", healthz), Route("/readyz", drain.readyz), Route("/upstreamz", readiness.respond)]
+    if settings.metrics_port is None:
+        routes.append(Route("/metrics", metrics_endpoint(verifier)))
     app = Starlette(
-        routes=[Route("/healthz", healthz), Route("/readyz", readiness.respond), Mount("/", app=mcp_app)],
+        routes=[*routes, Mount("/", app=drain.middleware(mcp_app))],
+        middleware=[Middleware(RequestContextMiddleware)],
         lifespan=lifespan,
     )
+    app.state.drain = drain
     app.state.limits = limits
     return app
+
+
+def metrics_endpoint(verifier: TokenVerifier | None) -> Callable[[Request], Awaitable[Response]]:
+    """``/metrics`` on the MCP port, admitting the same bearer tokens as ``/mcp`` (open only
+    when ``/mcp`` is: QUANT_HTTP_AUTH=none)."""
+
+    async def metrics(request: Request) -> Response:
+        if verifier is not None:
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not token.strip() or await verifier.verify_token(token.strip()) is None:
+                return JSONResponse({"error": "invalid_token"}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        body, content_type = metrics_text()
+        return Response(body, headers={"Content-Type": content_type})
+
+    return metrics
 
 
 # ----------------------------------------------------------------------------- shared use: secrets and limits
@@ -273,7 +305,11 @@ def serve_http(settings: Settings, *, host: str, port: int, stateless: bool, sim
         f"{settings.http_tenancy} tenant{', stateless' if stateless else ''})",
         file=sys.stderr,
     )
-    config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(), timeout_graceful_shutdown=10)
-    install_log_redaction()  # again: uvicorn.Config has just configured uvicorn's own handlers
-    uvicorn.Server(config).run()
+    if settings.metrics_port is not None:
+        serve_metrics_port(settings.metrics_port, host)
+    # Logging is configured by the CLI (configure_logging); uvicorn keeps its hands off it. After
+    # the drain, what still holds a connection gets a few seconds before it is cut.
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, timeout_graceful_shutdown=5)
+    install_log_redaction()  # again, in case uvicorn.Config touched uvicorn's own handlers
+    DrainingServer(config, app.state.drain).run()
     return 0

@@ -45,6 +45,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quant_mcp.config import Settings
 from quant_mcp.errors import UpstreamStatusError
+from quant_mcp.observability import LIMIT_REFUSALS, child
 
 if TYPE_CHECKING:
     from quant_mcp.pipeline import Call, Next, Outcome
@@ -326,6 +327,7 @@ class LimitsMiddleware:
                     opened = await held.enter_async_context(self.limits.sessions.opening(identity))
                     send = _watch_session(send, opened)
             except LimitExceeded as exc:
+                child(LIMIT_REFUSALS, "http").inc()  # sessions, GET streams, large bodies
                 await _reply_429(exc, send)
                 return
             await self.app(scope, receive, send)
@@ -413,6 +415,7 @@ async def limit_calls(call: Call[Any], call_next: Next) -> Outcome:
                     limits.pauses.pause(tenant, where, exc.retry_after)
                 raise
     except (LimitExceeded, ServerBusy) as exc:
+        child(LIMIT_REFUSALS, "upstream_busy" if isinstance(exc, ServerBusy) else "calls").inc()
         raise ToolError(str(exc)) from None
 
 
@@ -426,6 +429,7 @@ async def limit_listen_streams(ctx: ServerRequestContext[Any, Any], call_next: C
     try:
         limits.listen_streams.take(identity)
     except LimitExceeded as exc:
+        child(LIMIT_REFUSALS, "listen_streams").inc()
         raise MCPError(INTERNAL_ERROR, str(exc)) from None
     try:
         return await call_next(ctx)

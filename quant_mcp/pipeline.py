@@ -42,6 +42,7 @@ from quant_mcp.client import QuantClient
 from quant_mcp.config import Settings
 from quant_mcp.errors import QuantAPIError
 from quant_mcp.redact import redact
+from quant_mcp.shared_state import SharedState
 
 Origin = Literal["tool", "resource", "prompt", "completion", "flow"]
 A = TypeVar("A", bound=ToolArguments)
@@ -142,13 +143,14 @@ Flow = Callable[[Call[Any]], Awaitable[Mapping[str, Any]]]
 @dataclass(frozen=True)
 class Runtime:
     """What every call can reach: settings, the one shared QuantClient, how to find the caller's
-    credentials (the HTTP layer swaps in a per-request resolver when multi-tenant), and the
-    call middleware, outermost first."""
+    credentials (the HTTP layer swaps in a per-request resolver when multi-tenant), the call
+    middleware, outermost first, and what replicas share (local alone without QUANT_REDIS_URL)."""
 
     settings: Settings
     client: QuantClient
     credentials: Callable[[Context], Credentials] = configured_credentials
     middleware: Sequence[CallMiddleware] = field(default=())
+    shared: SharedState | None = None
 
 
 class CallFailed(ToolError):

@@ -15,6 +15,7 @@ from mcp.server.connection import Connection
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.server.mcpserver.tools.base import Tool
+from mcp.server.subscriptions import ListenHandler
 
 
 def lowlevel_server(server: MCPServer[Any]) -> Server[Any]:
@@ -59,6 +60,25 @@ def advertise_list_changes(server: MCPServer[Any]) -> None:
         return original(options, *args, **kwargs)
 
     lowlevel.create_initialization_options = with_list_changes  # type: ignore[method-assign]
+
+
+def listen_handler(server: MCPServer[Any]) -> ListenHandler | None:
+    """The ListenHandler serving 2026 ``subscriptions/listen`` (None if the server has none).
+    MCPServer builds it and keeps it only in the low-level handler table; the drain on SIGTERM
+    calls its public ``close()`` to end listen streams gracefully."""
+    entry = lowlevel_server(server)._request_handlers.get("subscriptions/listen")
+    handler = getattr(entry, "handler", None)
+    return handler if isinstance(handler, ListenHandler) else None
+
+
+def open_sessions(server: MCPServer[Any]) -> int:
+    """How many 2025-era Streamable HTTP sessions the session manager holds (the open-sessions
+    gauge); 0 before ``streamable_http_app()`` or in stateless mode."""
+    try:
+        manager = server.session_manager
+    except RuntimeError:  # no HTTP app (stdio)
+        return 0
+    return len(manager._server_instances)
 
 
 def session_open(server: MCPServer[Any], session_id: str) -> bool:

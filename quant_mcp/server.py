@@ -13,8 +13,9 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context
 from pydantic import SecretStr
 
-from quant_mcp import __version__, apps, sdk
+from quant_mcp import __version__, apps, sdk, subscriptions
 from quant_mcp import flows as flows  # importing it registers the composite tools' flows with the pipeline
+from quant_mcp.audit import observe
 from quant_mcp.client import QuantClient
 from quant_mcp.config import Settings
 from quant_mcp.confirm import ask_before_destroying, request_state_security
@@ -27,6 +28,7 @@ from quant_mcp.redact import REDACTOR, install_log_redaction, redact_replies
 from quant_mcp.resources import change_notices, register_resources, remember_request
 from quant_mcp.schema_cache import schema_cache
 from quant_mcp.search import SEARCH_INSTRUCTIONS, register_search_tools
+from quant_mcp.shared_state import SharedState
 from quant_mcp.subscriptions import TenantBus
 from quant_mcp.tools import build_tools
 from quant_mcp.toolsets import DynamicToolsets, check_selection, hide_writing_tools_when_asked, select_operations
@@ -35,10 +37,12 @@ log = logging.getLogger("quant_mcp")
 
 # Call middleware, outermost first: every call of the pipeline (tool, resource, prompt,
 # completion, a flow's steps) runs through each, in this order.
-# A call over its limits is refused before the user is asked anything; the heartbeat of a
-# waiting call starts once the user has agreed to it; maxTokens is clamped innermost, so what
-# the other middleware see is the call as the agent made it.
+# Every call is observed (metrics, audit line, request id) whatever happens inside. A call over
+# its limits is refused before the user is asked anything; the heartbeat of a waiting call
+# starts once the user has agreed to it; maxTokens is clamped innermost, so what the other
+# middleware see is the call as the agent made it.
 CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (
+    observe,
     limit_calls,
     ask_before_destroying,
     keep_alive,
@@ -88,6 +92,7 @@ def build_server(
     confirm = settings.confirm_destructive != "never"  # destructive tools' descriptions say the user is asked
     tools = [] if settings.dynamic_toolsets or search else build_tools(select_operations(settings), confirm=confirm)
     schema_cache().save()  # the next start reads the tools' schemas instead of generating them
+    shared = SharedState(settings)  # over Redis with QUANT_REDIS_URL, else this process alone
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[Runtime]) -> AsyncIterator[Runtime]:
@@ -109,10 +114,12 @@ def build_server(
             REDACTOR.add(effective.token_value())
             client = QuantClient(effective, transport=transport)
             stack.push_async_callback(client.aclose)
-            yield Runtime(settings=effective, client=client, credentials=credentials, middleware=CALL_MIDDLEWARE)
+            await stack.enter_async_context(shared.running())
+            yield Runtime(settings=effective, client=client, credentials=credentials, middleware=CALL_MIDDLEWARE, shared=shared)
 
-    dynamic = DynamicToolsets(settings) if settings.dynamic_toolsets and not search else None
+    dynamic = DynamicToolsets(settings, shared) if settings.dynamic_toolsets and not search else None
     bus = TenantBus()  # 2026-era listen streams hear only their own tenant
+    subscriptions.share_between_replicas(bus, shared)  # and, with Redis, on every replica
     middleware = [
         redact_replies,
         limit_listen_streams,
@@ -144,6 +151,7 @@ def build_server(
         check_selection(settings)
         dynamic.register(server)
     register_resources(server)
+    shared.on_2025(lambda tenant, uri: subscriptions.deliver(server, tenant, uri))  # 2025 sessions, likewise
     register_prompts(server)
     sdk.advertise_list_changes(server)
     install_log_redaction()  # after MCPServer has configured logging: its handlers get the filter too

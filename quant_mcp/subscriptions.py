@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +42,7 @@ from mcp.server.subscriptions import ServerEvent
 from mcp.types import INVALID_PARAMS, EmptyResult, NotificationParams, SubscribeRequestParams, UnsubscribeRequestParams
 
 from quant_mcp import sdk
+from quant_mcp.shared_state import SharedState
 
 log = logging.getLogger("quant_mcp.subscriptions")
 
@@ -143,9 +144,24 @@ def register_subscriptions(server: MCPServer[Any]) -> None:
 
 async def announce(ctx: Context, uri: str | None) -> None:
     """Tell the caller's tenant's 2025-era sessions that resource lists changed, and those
-    subscribed to ``uri`` that it was updated. Best effort: a session that cannot take it is skipped."""
-    registry = registry_of(ctx.mcp_server)
-    audience = registry.audience(tenant_of(ctx)) if registry else []
+    subscribed to ``uri`` that it was updated, on this replica and (through the runtime's
+    shared state) on the others. Best effort: a session that cannot take it is skipped."""
+    tenant = tenant_of(ctx)
+    await _deliver(registry_of(ctx.mcp_server), tenant, uri)
+    shared = getattr(ctx.request_context.lifespan_context, "shared", None)
+    if shared is not None and tenant is not None:
+        organisation, digest = tenant
+        await shared.announce_2025((organisation, digest.hex() if digest else None), uri)
+
+
+async def deliver(server: MCPServer[Any], tenant: tuple[str | None, str | None], uri: str | None) -> None:
+    """Deliver another replica's announcement (the token digest comes as hex) to this one's sessions."""
+    organisation, digest = tenant
+    await _deliver(registry_of(server), (organisation, bytes.fromhex(digest) if digest else None), uri)
+
+
+async def _deliver(registry: SessionRegistry | None, tenant: Tenant | None, uri: str | None) -> None:
+    audience = registry.audience(tenant) if registry else []
 
     async def deliver(connection: Connection, updated: str | None) -> None:
         try:
@@ -178,6 +194,8 @@ class TenantBus:
 
     def __init__(self) -> None:
         self._listeners: dict[object, tuple[Tenant, Callable[[ServerEvent], None]]] = {}
+        # Set by share_between_replicas: hands each event to the other replicas too.
+        self.relay: Callable[[Tenant, ServerEvent], Awaitable[None]] | None = None
 
     async def per_request(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         reset = _REQUEST_TENANT.set(tenant_of(Context(request_context=ctx)))
@@ -188,6 +206,12 @@ class TenantBus:
 
     async def publish(self, event: ServerEvent) -> None:
         tenant = _REQUEST_TENANT.get()
+        await self.deliver(tenant, event)
+        if tenant is not None and self.relay is not None:
+            await self.relay(tenant, event)
+
+    async def deliver(self, tenant: Tenant | None, event: ServerEvent) -> None:
+        """``event`` to this replica's listen streams of ``tenant``."""
         if tenant is not None:
             for listener_tenant, listener in list(self._listeners.values()):
                 if listener_tenant == tenant:
@@ -207,3 +231,20 @@ class TenantBus:
             self._listeners.pop(token, None)
 
         return unsubscribe
+
+
+def share_between_replicas(bus: TenantBus, shared: SharedState) -> None:
+    """Listen-stream events cross replicas through ``shared`` (Redis), still by tenant; the token
+    digest travels as hex, never the token. Without Redis this changes nothing."""
+
+    async def relay(tenant: Tenant, event: ServerEvent) -> None:
+        organisation, digest = tenant
+        await shared.publish_event((organisation, digest.hex() if digest else None), event)
+
+    async def arrived(tenant: tuple[str | None, str | None], event: ServerEvent) -> None:
+        organisation, digest = tenant
+        await bus.deliver((organisation, bytes.fromhex(digest) if digest else None), event)
+
+    if shared.enabled:
+        bus.relay = relay
+        shared.on_event(arrived)

@@ -38,6 +38,7 @@ from quant_mcp.catalog import Operation, Toolset, operations_in
 from quant_mcp.catalog.base import DEFAULT_TOOLSETS
 from quant_mcp.config import Settings
 from quant_mcp.limits import identity_of
+from quant_mcp.shared_state import SharedState
 from quant_mcp.tools import build_tools
 
 log = logging.getLogger("quant_mcp.toolsets")
@@ -239,11 +240,14 @@ class DynamicToolsets:
     applied per request by :meth:`per_client` (server middleware).
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, shared: SharedState | None = None) -> None:
         self.settings = settings
         self.server: MCPServer[Any] | None = None
         # client -> toolset -> whether its writing tools were added (False: by a read-only request)
         self._choices: OrderedDict[str, dict[Toolset, bool]] = OrderedDict()
+        # With QUANT_REDIS_URL a client's choices are shared: its next request may reach another replica.
+        self.shared = shared if shared is not None and shared.enabled else None
+        self._registered: set[Toolset] = set()
 
     def register(self, server: MCPServer[Any]) -> None:
         """Offer the three discovery tools on ``server``."""
@@ -257,11 +261,32 @@ class DynamicToolsets:
     def available(self, toolset: Toolset) -> list[Operation]:
         return [op for op in operations_in({toolset}) if offers(op, self.settings)]
 
-    def chosen(self, ctx: ServerRequestContext[Any, Any]) -> dict[Toolset, bool]:
+    async def chosen(self, ctx: ServerRequestContext[Any, Any]) -> dict[Toolset, bool]:
         key = client_key(ctx)
+        if self.shared is not None:
+            stored = await self.shared.get(f"toolsets:{key}")
+            if stored is not None:  # what this client chose, through whichever replica
+                chosen = {Toolset(name): bool(w) for name, w in stored.items() if name in Toolset._value2member_map_}
+                self._register(chosen)
+                self._remember(key, chosen)
+                return chosen
         if key in self._choices:
             self._choices.move_to_end(key)
         return self._choices.get(key, {})
+
+    def _remember(self, key: str, chosen: dict[Toolset, bool]) -> None:
+        self._choices[key] = chosen
+        self._choices.move_to_end(key)
+        while len(self._choices) > CLIENTS_REMEMBERED:
+            self._choices.popitem(last=False)
+
+    def _register(self, chosen: dict[Toolset, bool]) -> None:
+        """Register the tools of toolsets enabled through another replica (visibility stays per client)."""
+        assert self.server is not None
+        for toolset in chosen.keys() - self._registered:
+            for tool in build_tools(self.available(toolset), confirm=self.settings.confirm_destructive != "never"):
+                sdk.add_tool(self.server, tool)
+            self._registered.add(toolset)
 
     def visible(self, name: str, chosen: dict[Toolset, bool]) -> bool:
         if name in DISCOVERY_TOOLS:
@@ -273,7 +298,7 @@ class DynamicToolsets:
         """Server middleware: a client lists and calls only the discovery tools and what it enabled."""
         if ctx.method not in ("tools/list", "tools/call"):
             return await call_next(ctx)
-        chosen = self.chosen(ctx)
+        chosen = await self.chosen(ctx)
         if ctx.method == "tools/call":
             name = str((ctx.params or {}).get("name"))
             op = catalog.OPERATIONS_BY_NAME.get(name)
@@ -302,7 +327,7 @@ class DynamicToolsets:
 
     async def list_toolsets(self, ctx: Context) -> ToolsetList:
         """List the toolsets (groups of Quant AI tools) this server can enable, with what each is for, how many tools it adds and whether it is on for you. Enable one with enable_toolset; describe_toolset shows its tools first."""
-        chosen = self.chosen(ctx.request_context)
+        chosen = await self.chosen(ctx.request_context)
         return ToolsetList(toolsets=[self.info(toolset, chosen) for toolset in Toolset])
 
     async def describe_toolset(self, toolset: Toolset, ctx: Context) -> ToolsetDetails:
@@ -310,7 +335,7 @@ class DynamicToolsets:
         return ToolsetDetails(
             name=toolset.value,
             description=toolset.description,
-            enabled=toolset in self.chosen(ctx.request_context),
+            enabled=toolset in await self.chosen(ctx.request_context),
             tools=[
                 ToolInfo(name=op.name, title=op.title, readOnly=op.read_only, description=op.description)
                 for op in self.available(toolset)
@@ -323,10 +348,8 @@ class DynamicToolsets:
         request = ctx.request_context
         writing = not asks_read_only(request)
         key = client_key(request)
-        chosen = self._choices.setdefault(key, {})
-        self._choices.move_to_end(key)
-        while len(self._choices) > CLIENTS_REMEMBERED:
-            self._choices.popitem(last=False)
+        chosen = dict(await self.chosen(request))
+        self._remember(key, chosen)
         if toolset in chosen and (chosen[toolset] or not writing):
             return ToolsetEnabled(toolset=toolset.value, added=[], message=f"Toolset {toolset.value} was already enabled.")
         operations = [op for op in self.available(toolset) if writing or op.read_only]
@@ -334,6 +357,8 @@ class DynamicToolsets:
             sdk.add_tool(self.server, tool)
         names = [op.name for op in operations]
         chosen[toolset] = writing
+        if self.shared is not None:  # before the announcement: a replica that hears it reads this
+            await self.shared.put(f"toolsets:{key}", {t.value: w for t, w in chosen.items()})
         await _announce_tools_changed(ctx)
         note = "" if writing else " (reading tools only: this connection is read-only)"
         return ToolsetEnabled(

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ import yaml
 from mcp import Client, StdioServerParameters
 
 from quant_mcp import __version__
+from quant_mcp.config import Settings
 from quant_mcp.http import ORGANIZATION_HEADERS, TOKEN_HEADER
 from tests.conftest import TEST_ORG, TEST_TOKEN, text_of
 from tests.http.conftest import CLIENT_TOKEN, connect, free_port, http_service, loopback_socket, wait_until_ready
@@ -160,8 +162,54 @@ def test_kubernetes_manifests_fit_together():
         if "valueFrom" in entry:
             ref = entry["valueFrom"]["secretKeyRef"]
             assert ref["name"] == secret["metadata"]["name"] and ref["key"] in secret["stringData"]
-    applied = {p.name for p in KUBERNETES.glob("*.yaml")} - {"kustomization.yaml", "secret.example.yaml"}
+    applied = {p.name for p in KUBERNETES.glob("*.yaml") if not p.name.endswith(".example.yaml")} - {"kustomization.yaml"}
     assert set(kube("kustomization")["resources"]) == applied
+
+
+def test_kubernetes_runs_as_a_service_that_scales_and_drains():
+    deployment, hpa, pdb, secret = (kube(n) for n in ("deployment", "hpa", "pdb", "secret.example"))
+    pod = deployment["spec"]["template"]
+    [container] = pod["spec"]["containers"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert "replicas" not in deployment["spec"]  # the HPA owns the count
+    assert pdb["spec"]["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
+    assert pdb["spec"]["maxUnavailable"] == 1 and hpa["spec"]["minReplicas"] >= 2
+    # The grace period covers the preStop pause and the whole drain, with a margin.
+    pre_stop = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+    assert pod["spec"]["terminationGracePeriodSeconds"] > pre_stop + float(env["QUANT_DRAIN_SECONDS"])
+    # Tokens come from the mounted Secret, as files named by its keys.
+    [mount] = [m for m in container["volumeMounts"] if m["name"] == "secrets"]
+    [volume] = [v for v in pod["spec"]["volumes"] if v["name"] == "secrets"]
+    assert volume["secret"]["secretName"] == secret["metadata"]["name"] and mount["readOnly"] is True
+    files = {name: value for name, value in env.items() if name.endswith("_FILE")}
+    assert files and all(path.removeprefix(mount["mountPath"] + "/") in secret["stringData"] for path in files.values())
+    assert not any("secretKeyRef" in str(e) for e in container["env"])
+    # Readiness is not tied to the Quant API; metrics have their own port, not behind the Service.
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports["metrics"] == int(env["QUANT_METRICS_PORT"])
+    assert [p["targetPort"] for p in kube("service")["spec"]["ports"]] == ["http"]
+
+
+def test_ingress_example_carries_sse():
+    ingress = kube("ingress.example")
+    notes = ingress["metadata"]["annotations"]
+    assert notes["nginx.ingress.kubernetes.io/proxy-buffering"] == "off"
+    stream_timeout = Settings(_env_file=None).stream_timeout
+    assert int(notes["nginx.ingress.kubernetes.io/proxy-read-timeout"]) > stream_timeout
+    assert int(notes["nginx.ingress.kubernetes.io/proxy-send-timeout"]) > stream_timeout
+    [rule] = ingress["spec"]["rules"]
+    [path] = rule["http"]["paths"]
+    assert path["path"] == "/mcp" and path["backend"]["service"]["name"] == kube("service")["metadata"]["name"]
+    assert path["backend"]["service"]["port"]["name"] in {p["name"] for p in kube("service")["spec"]["ports"]}
+
+
+def test_redis_example_is_what_the_deployment_points_at():
+    documents = list(yaml.safe_load_all((KUBERNETES / "redis.example.yaml").read_text()))
+    service = next(d for d in documents if d["kind"] == "Service")
+    commented = (KUBERNETES / "deployment.yaml").read_text()
+    url = re.search(r"value: (redis://\S+)", commented).group(1)
+    assert url == f"redis://{service['metadata']['name']}:{service['spec']['ports'][0]['port']}/0"
 
 
 def test_dockerfile_is_multi_stage_non_root_with_healthcheck():
@@ -170,6 +218,8 @@ def test_dockerfile_is_multi_stage_non_root_with_healthcheck():
     assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11-slim$", dockerfile, re.M)
     assert re.search(r"^USER 10001", dockerfile, re.M)
     assert "HEALTHCHECK" in dockerfile
+    label = re.search(r'io\.modelcontextprotocol\.server\.name="([^"]+)"', dockerfile)
+    assert label and label.group(1) == load(MANIFESTS / "server.json")["name"]
     assert re.search(r'^ENTRYPOINT \["quant-mcp"\]$', dockerfile, re.M) and re.search(r'^CMD \["serve"\]$', dockerfile, re.M)
     assert kube("deployment")["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == 10001
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
@@ -255,7 +305,12 @@ async def test_kubernetes_container_starts_and_passes_its_probes(simulator):
     """The Deployment's container (image ENTRYPOINT + args, env with the example Secret) on loopback."""
     [container] = kube("deployment")["spec"]["template"]["spec"]["containers"]
     secret = kube("secret.example")["stringData"]
-    env = {e["name"]: e["value"] if "value" in e else secret[e["valueFrom"]["secretKeyRef"]["key"]] for e in container["env"]}
+    mounted = tempfile.mkdtemp()  # the Secret as Kubernetes mounts it: one file per key
+    for key, value in secret.items():
+        Path(mounted, key).write_text(value)
+    [mount] = [m for m in container["volumeMounts"] if m["name"] == "secrets"]
+    env = {e["name"]: e["value"].replace(mount["mountPath"], mounted) for e in container["env"]}
+    env["QUANT_METRICS_PORT"] = str(free_port())
     port = free_port()
     args = [{"0.0.0.0": "127.0.0.1", "8000": str(port)}.get(a, a) for a in container["args"]]
     url = f"http://127.0.0.1:{port}"

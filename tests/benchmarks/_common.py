@@ -288,16 +288,20 @@ def _free_port() -> int:
 
 
 @contextmanager
-def http_server(base_url: str, *serve_args: str, inbound_token: str) -> Iterator[tuple[str, int]]:
+def http_server(
+    base_url: str, *serve_args: str, inbound_token: str, env: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, int]]:
     """``quant-mcp serve --transport http [serve_args]`` in a child process, pointed at a
     simulator, admitting clients that present ``inbound_token`` (static auth, as deployed);
     yields its base URL and process id once /readyz answers."""
     import httpx  # a test extra: imported on use, like create_session's
 
     port = _free_port()
-    env = quant_mcp_env(base_url) | {"QUANT_HTTP_AUTH": "static", "QUANT_HTTP_TOKENS": inbound_token}
+    env = quant_mcp_env(base_url) | {"QUANT_HTTP_AUTH": "static", "QUANT_HTTP_TOKENS": inbound_token} | dict(env or {})
     argv = quant_mcp_argv("serve", "--transport", "http", "--port", str(port), *serve_args)
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # stderr to a file, not a pipe nobody reads: access and audit lines would fill a pipe and stall the server.
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -308,7 +312,8 @@ def http_server(base_url: str, *serve_args: str, inbound_token: str) -> Iterator
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                stderr = process.stderr.read().decode() if process.stderr else ""
+                log.seek(0)
+                stderr = log.read().decode(errors="replace")
                 raise RuntimeError(f"the HTTP server did not start: {stderr[-1000:]}")
             time.sleep(0.1)
         yield url, process.pid
@@ -319,6 +324,7 @@ def http_server(base_url: str, *serve_args: str, inbound_token: str) -> Iterator
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
 
 
 def create_session(base_url: str) -> str:

@@ -27,6 +27,8 @@ MODULES = [
     "bench_memory",
     "bench_http",
     "bench_soak",
+    "bench_observability",
+    "bench_replicas",
 ]
 
 

@@ -72,6 +72,31 @@ async def test_advertise_list_changes() -> None:
         assert capabilities.tools and capabilities.tools.list_changed, MOVED.format("create_initialization_options")
 
 
+async def test_listen_handler() -> None:
+    from mcp.server.subscriptions import ListenHandler
+
+    assert isinstance(sdk.listen_handler(MCPServer("t")), ListenHandler), MOVED.format("_request_handlers[subscriptions/listen]")
+    assert sdk.listen_handler(MCPServer("t", subscriptions=False)) is None
+
+
+async def test_open_sessions() -> None:
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    server = MCPServer("t")
+    assert sdk.open_sessions(server) == 0  # stdio: no session manager
+    app = server.streamable_http_app()
+    async with server.session_manager.run():
+        assert sdk.open_sessions(server) == 0
+        transport = httpx2.ASGITransport(app=app)
+        async with (
+            httpx2.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as http,
+            Client(streamable_http_client("http://127.0.0.1:8000/mcp", http_client=http), mode="legacy") as client,
+        ):
+            await client.list_tools()
+            assert sdk.open_sessions(server) == 1, MOVED.format("session_manager._server_instances")
+
+
 async def test_session_open() -> None:
     import httpx
 

@@ -56,15 +56,16 @@ async def test_healthz_and_readyz(web, simulator):
         assert ready.status_code == 200 and ready.json() == {"status": "ready"}
 
 
-async def test_readyz_is_503_when_the_quant_api_does_not_answer(web, simulator):
+async def test_upstreamz_is_503_when_the_quant_api_does_not_answer(web, simulator):
     async with http_service(simulator, base_url=f"http://127.0.0.1:{free_port()}") as url:
-        assert (await web.get(f"{url}/healthz")).status_code == 200  # alive, but
-        ready = await web.get(f"{url}/readyz")
+        assert (await web.get(f"{url}/healthz")).status_code == 200  # alive, and
+        assert (await web.get(f"{url}/readyz")).status_code == 200  # ready (the outage is not this replica's), but
+        ready = await web.get(f"{url}/upstreamz")
         assert ready.status_code == 503
         assert "does not answer" in ready.json()["reason"]
 
 
-async def test_readyz_is_503_when_the_quant_api_fails(web, simulator):
+async def test_upstreamz_is_503_when_the_quant_api_fails(web, simulator):
     probes = []
 
     async def failing(scope, receive, send):  # an upstream that answers every request with 503
@@ -72,11 +73,11 @@ async def test_readyz_is_503_when_the_quant_api_fails(web, simulator):
         await Response("down for maintenance", status_code=503)(scope, receive, send)
 
     async with serve_app(failing) as upstream, http_service(simulator, base_url=upstream) as url:
-        ready = await web.get(f"{url}/readyz")
+        ready = await web.get(f"{url}/upstreamz")
         assert ready.status_code == 503 and ready.json()["reason"] == "the Quant API answered 503"
         async with anyio.create_task_group() as tg:  # a burst of unauthenticated probes: served from the cache
             for _ in range(20):
-                tg.start_soon(web.get, f"{url}/readyz")
+                tg.start_soon(web.get, f"{url}/upstreamz")
     assert probes == ["/"]
 
 
@@ -84,7 +85,7 @@ async def test_simulate_mode_serves_the_built_in_simulator(web):
     settings = Settings(_env_file=None, http_auth="static", http_tokens=CLIENT_TOKEN)  # no Quant token, no base URL
     sock = loopback_socket()
     async with serve_app(build_http_app(settings, simulate=True, port=sock.getsockname()[1]), sock) as url:
-        ready = await web.get(f"{url}/readyz")  # probes the simulator the lifespan started, not the real API
+        ready = await web.get(f"{url}/upstreamz")  # probes the simulator the lifespan started, not the real API
         assert ready.status_code == 200, ready.text
         async with connect(url) as client:
             result = await client.call_tool("list_models", {})
