@@ -26,10 +26,10 @@ def search_server(simulator, **overrides):  # type: ignore[no-untyped-def]
 
 
 def same(answer):  # type: ignore[no-untyped-def]
-    """An answer without what differs between two calls of the same operation (the request id)."""
+    """An answer without what differs between two calls of the same operation (the request ids)."""
     if answer is None or isinstance(answer, dict):
         return answer and {key: value for key, value in answer.items() if key != "requestId"}
-    return re.sub(r'"requestId":"[^"]*"', "", answer)
+    return re.sub(r'"requestId":"[^"]*"|\(request id [0-9a-f]+\)', "", answer)
 
 
 async def found(client: Client, query: str, limit: int = 8) -> list[str]:
