@@ -131,7 +131,7 @@ class Settings(BaseSettings):
     )
     request_state_keys: SecretStr | None = Field(
         None,
-        description="Comma-separated secrets (32+ characters) sealing 2026-era questions so any replica takes the answer; the first seals (default: one per process).",
+        description="Comma-separated secrets (32+ characters) sealing 2026-era questions so any replica takes the answer; the first seals (default: one kept in Redis with QUANT_REDIS_URL, else one per process).",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", description="Log level (logs go to stderr).")
 

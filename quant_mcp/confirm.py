@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import secrets
 from functools import cache
 from typing import Any
 
@@ -70,16 +71,41 @@ class Answered(Exception):
 
 
 def request_state_security(settings: Settings) -> RequestStateSecurity | None:
-    """The keys that seal 2026-era questions, from QUANT_REQUEST_STATE_KEYS; None: the SDK's
-    per-process key (an answer must then come back to the same process)."""
+    """The keys that seal 2026-era questions: QUANT_REQUEST_STATE_KEYS, else one key kept in
+    Redis (QUANT_REDIS_URL) that every replica shares; None: the SDK's per-process key (an
+    answer must then come back to the same process)."""
     if settings.request_state_keys is None:
-        return None
+        key = _shared_key(settings) if settings.redis_url else None
+        return RequestStateSecurity(keys=[key]) if key else None
     keys = [key.strip() for key in settings.request_state_keys.get_secret_value().split(",") if key.strip()]
     if any(len(key.encode()) < 32 for key in keys) or not keys:
         raise ValueError(
             'QUANT_REQUEST_STATE_KEYS: each key must be at least 32 characters of secret randomness (python -c "import secrets; print(secrets.token_hex(32))").'
         )
     return RequestStateSecurity(keys=keys)
+
+
+def _shared_key(settings: Settings) -> str | None:
+    """The replicas' request-state key in Redis: the first replica to start stores a random one
+    (SET NX), the others read it. Read once at start (the SDK's codec is synchronous); when Redis
+    cannot be reached then, this replica seals with a key of its own and says so."""
+    import redis
+    from redis.exceptions import RedisError
+
+    assert settings.redis_url is not None
+    name = f"{settings.redis_prefix}:request-state-key"
+    try:
+        with redis.Redis.from_url(settings.redis_url.get_secret_value(), socket_timeout=2, socket_connect_timeout=2) as r:
+            r.set(name, secrets.token_hex(32), nx=True)
+            key = r.get(name)
+    except RedisError as exc:
+        log.warning(
+            "Redis could not be read for the request-state key (%s): answers to confirmations must come back to this "
+            "replica. Set QUANT_REQUEST_STATE_KEYS to share keys without Redis.",
+            type(exc).__name__,
+        )
+        return None
+    return key.decode() if isinstance(key, bytes) else key
 
 
 # ----------------------------------------------------------------------------- the middleware
