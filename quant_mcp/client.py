@@ -1,7 +1,8 @@
 """QuantClient: the one way quant-mcp talks to the Quant AI API.
 
-One shared ``httpx.AsyncClient`` (connection pooling), bearer auth, timeouts, retries for
-idempotent requests only (honouring ``Retry-After``), SSE streaming through ``httpx-sse``, and
+One shared ``httpx2.AsyncClient`` (connection pooling), bearer auth, timeouts, retries for
+idempotent requests only (honouring ``Retry-After``), SSE streaming (httpx2's own parser, each
+event bounded in size), and
 every failure raised as one of the types in :mod:`quant_mcp.errors`, whose message says what
 happened and what to do about it. The token is attached per request and never appears in a
 message, a log line or an exception.
@@ -20,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
-import httpx
-from httpx_sse import EventSource, ServerSentEvent, SSEError
+import httpx2 as httpx  # httpx2 is the next httpx (same API), which the MCP SDK itself uses: see README "Performance"
+from httpx2 import EventSource, ServerSentEvent, SSEError
 
 from quant_mcp import __version__
 from quant_mcp.config import Settings
@@ -208,7 +209,7 @@ class QuantClient:
 
 async def _events(source: EventSource, method: str, path: str) -> AsyncIterator[ServerSentEvent]:
     try:
-        async for event in source.aiter_sse():
+        async for event in source:
             yield event
     except httpx.TimeoutException:
         raise UpstreamTimeout(f"The Quant API stream for {method} {path} stalled (no data within the read timeout).") from None

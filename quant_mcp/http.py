@@ -23,7 +23,7 @@ from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 import anyio
-import httpx
+import httpx2
 import uvicorn
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
@@ -120,13 +120,13 @@ class Readiness:
 
     def __init__(self, server: MCPServer[Runtime]) -> None:
         self._server = server
-        self._probe: httpx.AsyncClient | None = None
+        self._probe: httpx2.AsyncClient | None = None
         self._last: tuple[float, str | None] = (float("-inf"), None)
         self._lock = anyio.Lock()
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(timeout=3.0, follow_redirects=False) as probe:
+        async with httpx2.AsyncClient(timeout=3.0, follow_redirects=False) as probe:
             self._probe = probe
             try:
                 yield
@@ -147,7 +147,7 @@ class Readiness:
             try:
                 response = await self._probe.get(state.settings.api_base_url)
                 problem = f"the Quant API answered {response.status_code}" if response.status_code >= 500 else None
-            except httpx.HTTPError as exc:
+            except httpx2.HTTPError as exc:
                 problem = f"the Quant API does not answer ({type(exc).__name__})"
             self._last = (time.monotonic(), problem)
             return problem
