@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="HTTP: address to bind (default 127.0.0.1).")
     serve.add_argument("--port", type=int, default=8000, help="HTTP: port (default 8000).")
     serve.add_argument("--stateless", action="store_true", help="HTTP: no server-side MCP sessions (for load balancers).")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="HTTP with --stateless: processes serving the one port (default 1; see README)."
+    )
     serve.add_argument("--auth", choices=["none", "static", "jwt"], help="HTTP: inbound client authentication (QUANT_HTTP_AUTH).")
     serve.add_argument(
         "--tenancy",
@@ -130,7 +133,9 @@ def _serve(args: argparse.Namespace) -> int:
     if args.transport == "http":
         from quant_mcp.http import serve_http
 
-        return serve_http(settings, host=args.host, port=args.port, stateless=args.stateless, simulate=args.simulate)
+        return serve_http(
+            settings, host=args.host, port=args.port, stateless=args.stateless, simulate=args.simulate, workers=args.workers
+        )
     from quant_mcp.server import build_server
 
     server = build_server(settings, simulate=args.simulate)

@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from urllib.parse import urlsplit
 
 import anyio
 import httpx2
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
@@ -203,14 +206,50 @@ def build_http_app(
     )
 
 
-def serve_http(settings: Settings, *, host: str, port: int, stateless: bool, simulate: bool) -> int:
-    """Run the HTTP service until interrupted; 2 (with the reason on stderr) if refused."""
-    problem = bind_problem(settings, host)
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The service's bound, listening socket, shared by every worker.
+
+    TCP_NODELAY on it: Linux copies it to every accepted connection, whatever the event loop,
+    so no response waits ~40 ms for a delayed ACK (Nagle). The socket is also made with
+    proto=IPPROTO_TCP, which is what asyncio checks before setting it on each connection
+    itself; uvicorn's own socket for ``--workers`` has neither.
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind(address)
+        sock.listen(2048)
+        sock.set_inheritable(True)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def workers_problem(workers: int, *, stateless: bool, simulate: bool) -> str | None:
+    """Why ``--workers`` is refused, or None. Each worker is its own process: MCP sessions and
+    the built-in simulator would live in one of them while requests land on any."""
+    if workers < 1:
+        return "quant-mcp: --workers must be at least 1."
+    if workers > 1 and not stateless:
+        return "quant-mcp: --workers needs --stateless: a session held by one worker is unknown to the others."
+    if workers > 1 and simulate:
+        return "quant-mcp: --workers cannot be used with --simulate: each worker would have a simulator of its own."
+    return None
+
+
+def serve_http(settings: Settings, *, host: str, port: int, stateless: bool, simulate: bool, workers: int = 1) -> int:
+    """Run the HTTP service until interrupted (``workers`` processes on one socket); 2 (with
+    the reason on stderr) if refused."""
+    problem = bind_problem(settings, host) or workers_problem(workers, stateless=stateless, simulate=simulate)
     if problem:
         print(problem, file=sys.stderr)
         return 2
+    make_app = partial(build_http_app, settings, stateless=stateless, simulate=simulate, host=host, port=port)
     try:
-        app = build_http_app(settings, stateless=stateless, simulate=simulate, host=host, port=port)
+        app = make_app()  # also in the parent of workers: a configuration problem stops here, once
     except AuthConfigError as exc:
         print(f"quant-mcp: {exc}", file=sys.stderr)
         return 2
@@ -227,9 +266,19 @@ def serve_http(settings: Settings, *, host: str, port: int, stateless: bool, sim
         log.warning("QUANT_API_TOKEN is not set: tool calls will fail (or use QUANT_HTTP_TENANCY=multi).")
     print(
         f"quant-mcp: MCP endpoint {endpoint_url(settings, host, port)} (auth {settings.http_auth}, "
-        f"{settings.http_tenancy} tenant{', stateless' if stateless else ''})",
+        f"{settings.http_tenancy} tenant{', stateless' if stateless else ''}{f', {workers} workers' if workers > 1 else ''})",
         file=sys.stderr,
     )
-    config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(), timeout_graceful_shutdown=10)
-    uvicorn.Server(config).run()
+    try:
+        sock = listening_socket(host, port)
+    except OSError as exc:
+        print(f"quant-mcp: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    options = {"log_level": settings.log_level.lower(), "timeout_graceful_shutdown": 10}
+    with sock:
+        if workers == 1:
+            uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
+        else:  # each worker builds its own app (uvicorn's supervisor restarts one that dies)
+            config = uvicorn.Config(make_app, factory=True, workers=workers, **options)
+            Multiprocess(config, sockets=[sock]).run()
     return 0
