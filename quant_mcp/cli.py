@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from typing import Any
@@ -101,7 +102,21 @@ def main(argv: list[str] | None = None) -> int:
         from quant_mcp.demo import run_demo
 
         return run_demo()
-    return _serve(args)
+    # Start-up makes ~1M objects that live as long as the process (the SDK's and the catalog's
+    # models): collecting them over and over while they are made is wasted work, and so is
+    # scanning them again at every later collection. None until the server is built (settle).
+    gc.disable()
+    try:
+        return _serve(args)
+    finally:
+        gc.enable()
+
+
+def settle() -> None:
+    """Once the server is built: what exists now lives as long as the process, so keep it out of
+    every later collection (gc.freeze) and collect again from here on."""
+    gc.freeze()
+    gc.enable()
 
 
 def _load_settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -139,6 +154,7 @@ def _serve(args: argparse.Namespace) -> int:
     from quant_mcp.server import build_server
 
     server = build_server(settings, simulate=args.simulate)
+    settle()
     try:
         server.run("stdio")
     except KeyboardInterrupt:

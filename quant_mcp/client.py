@@ -18,6 +18,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import anyio
@@ -83,16 +84,23 @@ class QuantClient:
 
     def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
-        self._http = httpx.AsyncClient(
-            base_url=settings.api_base_url,
-            timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
+        self._transport = transport
+
+    @cached_property
+    def _http(self) -> httpx.AsyncClient:
+        """Made on first use: its TLS context costs ~50 ms of CPU, which a session that only
+        lists tools (or a cold start) should not pay."""
+        return httpx.AsyncClient(
+            base_url=self.settings.api_base_url,
+            timeout=httpx.Timeout(self.settings.timeout, connect=self.settings.connect_timeout),
             headers={"Accept": "application/json", "User-Agent": f"quant-mcp/{__version__}"},
-            transport=transport,
+            transport=self._transport,
             follow_redirects=False,  # a redirect must never carry the bearer token elsewhere
         )
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if "_http" in self.__dict__:
+            await self._http.aclose()
 
     def _auth(self, token: str | None) -> dict[str, str]:
         token = token or self.settings.token_value()

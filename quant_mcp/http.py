@@ -14,6 +14,7 @@ never logged and never kept, so one client's token cannot serve another's reques
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import logging
 import socket
@@ -22,12 +23,12 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
+from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
 import httpx2
 import uvicorn
-from uvicorn.supervisors import Multiprocess
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
@@ -36,6 +37,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
+from uvicorn.supervisors import Multiprocess
 
 from quant_mcp import sdk
 from quant_mcp.auth import AuthConfigError, JWTVerifier, inbound_auth
@@ -206,6 +208,15 @@ def build_http_app(
     )
 
 
+def settled_app(settings: Settings, **options: Any) -> Starlette:
+    """:func:`build_http_app`, then everything start-up made (it lives as long as the process)
+    frozen out of the garbage collector's scans, which the CPU of every later call pays for."""
+    app = build_http_app(settings, **options)
+    gc.freeze()
+    gc.enable()  # `quant-mcp serve` starts with collection off (cli.main)
+    return app
+
+
 def listening_socket(host: str, port: int) -> socket.socket:
     """The service's bound, listening socket, shared by every worker.
 
@@ -247,7 +258,7 @@ def serve_http(settings: Settings, *, host: str, port: int, stateless: bool, sim
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    make_app = partial(build_http_app, settings, stateless=stateless, simulate=simulate, host=host, port=port)
+    make_app = partial(settled_app, settings, stateless=stateless, simulate=simulate, host=host, port=port)
     try:
         app = make_app()  # also in the parent of workers: a configuration problem stops here, once
     except AuthConfigError as exc:
