@@ -18,7 +18,16 @@ from typing import Any
 
 from tests.benchmarks._common import ROOT, print_table
 
-MODULES = ["bench_cold_start", "bench_overhead", "bench_peer", "bench_relay", "bench_memory", "bench_http", "bench_soak"]
+MODULES = [
+    "bench_cold_start",
+    "bench_overhead",
+    "bench_peer",
+    "bench_relay",
+    "bench_memory",
+    "bench_http",
+    "bench_http_servers",
+    "bench_soak",
+]
 
 
 def ensure_test_extras() -> None:
