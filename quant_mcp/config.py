@@ -68,6 +68,10 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Directories attachments may be read from (besides the client's MCP roots).",
     )
+    apps: Annotated[list[Literal["all", "none", "usage", "session", "images"]], NoDecode] = Field(
+        default_factory=lambda: ["all"],
+        description="MCP Apps views offered to hosts that render them: `all`, `none`, or some of usage, session, images.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", description="Log level (logs go to stderr).")
 
     # --- Streamable HTTP service (``quant-mcp serve --transport http``) ---
@@ -122,7 +126,7 @@ class Settings(BaseSettings):
         description="Allow binding a non-loopback address with QUANT_HTTP_AUTH=none (anyone who can connect uses the server).",
     )
 
-    @field_validator("toolsets", "tools", "exclude_tools", "allowed_dirs", mode="before")
+    @field_validator("toolsets", "tools", "exclude_tools", "allowed_dirs", "apps", mode="before")
     @classmethod
     def _lists(cls, value: object) -> object:
         return _split_list(value)

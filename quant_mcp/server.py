@@ -13,7 +13,7 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context
 from pydantic import SecretStr
 
-from quant_mcp import __version__, sdk
+from quant_mcp import __version__, apps, sdk
 from quant_mcp import flows as flows  # importing it registers the composite tools' flows with the pipeline
 from quant_mcp.client import QuantClient
 from quant_mcp.config import Settings
@@ -98,7 +98,8 @@ def build_server(
         lifespan=lifespan,
         log_level=settings.log_level,
         tools=tools,
-        middleware=[remember_request, hide_writing_tools_when_asked],
+        middleware=[remember_request, hide_writing_tools_when_asked, apps.show_views(settings)],
+        extensions=[extension for extension in [apps.extension(settings)] if extension],  # MCP Apps views (ui://)
         token_verifier=token_verifier,
         auth=auth,
     )

@@ -13,7 +13,7 @@ import quant_mcp
 
 PACKAGE = Path(quant_mcp.__file__).parent
 FACES = {"quant_mcp.server", "quant_mcp.tools", "quant_mcp.resources", "quant_mcp.prompts", "quant_mcp.toolsets",
-         "quant_mcp.http", "quant_mcp.cli", "quant_mcp.subscriptions"}  # fmt: skip
+         "quant_mcp.http", "quant_mcp.cli", "quant_mcp.subscriptions", "quant_mcp.apps"}  # fmt: skip
 PRIVATE_SDK = re.compile(r"\._(lowlevel_server|connection|tool_manager|lifespan_state|resource_manager|prompt_manager)\b")
 
 
