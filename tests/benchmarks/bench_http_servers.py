@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -53,6 +55,7 @@ QUICK_LEVELS = {1: 20, 10: 6, 50: 3}
 ROUNDS = 3
 WARM_UP = 2
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+CALL_TIMEOUT = 15.0  # a call still unanswered then is counted as failed (shown in the notes)
 
 FLOOR_SERVER = '''
 import socket, sys
@@ -60,8 +63,8 @@ import httpx, uvicorn
 from mcp.server import MCPServer
 
 base_url, token, organisation, port = sys.argv[1:5]
-server = MCPServer("floor")
-upstream = httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+server = MCPServer("floor", log_level="WARNING")  # as quant-mcp: no log line per request
+upstream = httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {token}"})  # httpx's default 5 s timeouts
 
 @server.tool()
 async def list_models() -> dict:
@@ -101,9 +104,13 @@ class Contender:
         self.argv = [a.replace("{port}", str(self.port)) for a in argv]
         self.env = env
         self.process: subprocess.Popen[bytes] | None = None
+        self.failures = 0
+        self.log = tempfile.TemporaryFile()
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.argv, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # stderr to a file, never an unread pipe: a server logging each request (the SDK's default
+        # INFO level) would block once the pipe's 64 KiB are full, after ~500 calls
+        self.process = subprocess.Popen(self.argv, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self.log)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -167,7 +174,8 @@ async def _wait_until_answering(contenders: list[Contender]) -> None:
                 except (httpx2.TransportError, RuntimeError) as exc:
                     assert contender.process is not None
                     if contender.process.poll() is not None or time.monotonic() > deadline:
-                        stderr = contender.process.stderr.read().decode() if contender.process.stderr else ""
+                        contender.log.seek(0)
+                        stderr = contender.log.read().decode("utf-8", "replace")
                         raise RuntimeError(f"{contender.name} did not start ({exc}): {stderr[-1500:]}") from None
                     await anyio.sleep(0.2)
 
@@ -203,7 +211,7 @@ async def _drive(contender: Contender, clients: int, calls: int) -> tuple[list[f
 
     async def one() -> None:
         nonlocal ready
-        async with httpx2.AsyncClient(timeout=60, limits=httpx2.Limits(max_connections=1)) as http:
+        async with httpx2.AsyncClient(timeout=CALL_TIMEOUT, limits=httpx2.Limits(max_connections=1)) as http:
             for _ in range(WARM_UP):
                 await _call(http, contender)
             ready += 1
@@ -212,15 +220,24 @@ async def _drive(contender: Contender, clients: int, calls: int) -> tuple[list[f
             await start.wait()
             for _ in range(calls):
                 began = time.perf_counter()
-                await _call(http, contender)
+                try:
+                    await _call(http, contender)
+                except (httpx2.TimeoutException, RuntimeError):  # counted and shown, not a reason to lose the run
+                    contender.failures += 1
+                    continue
                 latencies.append((time.perf_counter() - began) * 1000)
 
-    async with anyio.create_task_group() as tg:
-        for _ in range(clients):
-            tg.start_soon(one)
-        await warm.wait()
-        cpu, began = contender.cpu_seconds(), time.perf_counter()
-        start.set()
+    try:
+        async with anyio.create_task_group() as tg:
+            for _ in range(clients):
+                tg.start_soon(one)
+            await warm.wait()
+            cpu, began = contender.cpu_seconds(), time.perf_counter()
+            start.set()
+    except* Exception as group:
+        first = group.exceptions[0]
+        raise RuntimeError(f"{contender.name}, {clients} clients: {type(first).__name__}: {first}"[:300]) from None
+    print(f"  {contender.name}, {clients} clients: {len(latencies) / (time.perf_counter() - began):.0f} calls/s", file=sys.stderr)
     return latencies, time.perf_counter() - began, contender.cpu_seconds() - cpu
 
 
@@ -243,10 +260,12 @@ def main(quick: bool = False) -> list[dict[str, Any]]:
                             f["cpu"] += cpu
 
             anyio.run(run)
-    return _rows(figures, levels)
+    return _rows(figures, levels, {c.name: c.failures for c in contenders})
 
 
-def _rows(figures: dict[tuple[str, int], dict[str, Any]], levels: dict[int, int]) -> list[dict[str, Any]]:
+def _rows(
+    figures: dict[tuple[str, int], dict[str, Any]], levels: dict[int, int], timeouts: dict[str, int]
+) -> list[dict[str, Any]]:
     def metric(name: str, clients: int, what: str) -> float:
         f = figures[(name, clients)]
         return {
@@ -257,7 +276,12 @@ def _rows(figures: dict[tuple[str, int], dict[str, Any]], levels: dict[int, int]
         }[what]
 
     units = {"cpu": "CPU per call (ms)", "throughput": "throughput (calls/s)", "p50": "p50 (ms)", "p99": "p99 (ms)"}
+    lost = ", ".join(f"{name}: {count}" for name, count in timeouts.items() if count)
     rows = []
+    if lost:
+        rows.append(
+            row(BENCHMARK, "failed calls", 0, None, f"an error, or no answer within {CALL_TIMEOUT:g} s (left out): {lost}")
+        )
     for clients in levels:
         n = len(figures[("quant-mcp", clients)]["ms"])
         for what, unit in units.items():
