@@ -14,7 +14,7 @@ FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/quant-mcp
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY quant_mcp ./quant_mcp
 # Byte-code stays compiled (stdio servers start often; the root FS may be read-only), pip goes.
 RUN /opt/quant-mcp/bin/pip install . \

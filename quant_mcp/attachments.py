@@ -6,9 +6,11 @@ and document blocks with base64 bytes, a local ``file``, and an MCP embedded ``r
 :class:`~quant_mcp.client.StreamedBody`, after these checks, all made before a request is sent:
 
 * a local file is read only from inside the allowed directories: ``QUANT_ALLOWED_DIRS`` and the
-  client's MCP roots (asked for over the 2025-era back-channel, and only from a local client).
-  Paths are compared after resolving every symlink and the file is opened without following
-  one, so a link that points outside is refused;
+  client's MCP roots (asked for over the 2025-era back-channel, and only from a local client);
+  over HTTP not at all unless ``QUANT_HTTP_FILE_ATTACHMENTS`` is on. Paths are compared after
+  resolving every symlink and the file is opened without following one, so a link that points
+  outside is refused, and a path that changes under the check is refused too. Refusals name the
+  path as given and the directories as configured, never where a path resolves;
 * the format is told from the content (magic bytes), never from a name alone;
 * a model that cannot take a kind of media (Nova Micro: text only; Claude: images only) is refused;
 * the request, as it will be sent, must fit the API's 25 MB.
@@ -21,6 +23,7 @@ each file chunk base64-encoded as it is read, so memory stays near one chunk per
 from __future__ import annotations
 
 import base64
+import errno
 import json
 import os
 import re
@@ -167,23 +170,39 @@ async def client_roots(ctx: Context) -> tuple[list[Path], str]:
 
 
 def _open_inside(requested: Path, allowed: list[Path], where: str) -> tuple[int, int]:
-    """Open a regular file whose real path lies inside ``allowed``; return (fd, size). Blocking."""
-    real = Path(os.path.realpath(requested))
+    """Open a regular file whose real path lies inside ``allowed``; return (fd, size). Blocking.
+
+    Refusals name the path as the caller gave it and the directories as configured, never
+    where a path resolves on this server (that would map its disk for a remote caller).
+    """
+    outside = (
+        f"Refused to attach {requested}: it is outside the directories this server may read ({where}); "
+        "a symbolic link on the way counts where it leads. Nothing was sent."
+    )
+    changed = f"Refused to attach {requested}: it changed while it was being checked. Nothing was sent."
+    try:
+        real = Path(os.path.realpath(requested))  # may raise when a link is swapped for a file mid-way
+    except (OSError, RuntimeError):
+        raise ToolError(changed) from None
     if not any(real.is_relative_to(directory) for directory in allowed):
-        how = "it is" if real == requested else f"it resolves to {real}, which is"
-        raise ToolError(f"Refused to attach {requested}: {how} outside the directories this server may read ({where}).")
+        raise ToolError(outside)
     try:
         # O_NOFOLLOW: a symlink swapped in after the check is not followed; O_NONBLOCK: a FIFO cannot hang us.
         fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
-        raise ToolError(f"Cannot attach {requested}: {exc.strerror or exc}.") from None
+        if exc.errno == errno.ELOOP:  # a symbolic link appeared where the check saw none
+            raise ToolError(changed) from None
+        raise ToolError(f"Cannot attach {requested}: {exc.strerror or 'it cannot be opened'}.") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise ToolError(f"Cannot attach {requested}: it is not a regular file.")
         opened = Path(os.readlink(f"/proc/self/fd/{fd}")) if os.path.isdir("/proc/self/fd") else real
         if not any(opened.is_relative_to(directory) for directory in allowed):  # a directory swapped mid-way
-            raise ToolError(f"Refused to attach {requested}: it moved outside the allowed directories while being opened.")
+            raise ToolError(changed)
+    except OSError:
+        os.close(fd)
+        raise ToolError(changed) from None
     except BaseException:
         os.close(fd)
         raise
@@ -212,6 +231,7 @@ class _Collector:
     files: AsyncExitStack
     marker: str = field(default_factory=lambda: f"quant-mcp-attachment-{uuid4().hex}-")
     media: list[Media] = field(default_factory=list)
+    http_files: bool = False  # QUANT_HTTP_FILE_ATTACHMENTS: HTTP clients may attach the server's files
     _allowed: tuple[list[Path], str] | None = None
 
     async def message(self, message: ChatMessage) -> dict[str, Any]:
@@ -246,7 +266,7 @@ class _Collector:
 
     async def _file(self, spec: str, name: str | None) -> Media:
         requested = _requested_path(spec)
-        allowed, where = await self._allowed_directories()
+        allowed, where = await self._allowed_directories(spec)
         fd, size = await anyio.to_thread.run_sync(_open_inside, requested, allowed, where)
         self.files.callback(os.close, fd)
         head = await anyio.to_thread.run_sync(os.pread, fd, HEAD, 0)
@@ -303,17 +323,25 @@ class _Collector:
             return item.block(f"{self.marker}{len(self.media) - 1}")
         return {"text": f"[{resource.uri}]\n{text}"}
 
-    async def _allowed_directories(self) -> tuple[list[Path], str]:
-        """Real paths of QUANT_ALLOWED_DIRS and the client's roots, and a sentence naming them."""
+    async def _allowed_directories(self, spec: str) -> tuple[list[Path], str]:
+        """Real paths of QUANT_ALLOWED_DIRS and the client's roots, and a sentence naming them as
+        configured. Over HTTP, none unless QUANT_HTTP_FILE_ATTACHMENTS is on: the files are the
+        server's, and a remote client of any tenant has no business reading its disk."""
+        if self.ctx.headers is not None and not self.http_files:
+            raise ToolError(
+                f"Refused to attach {spec}: this server does not read its own files for HTTP clients "
+                "(QUANT_HTTP_FILE_ATTACHMENTS is off). Send the content instead, as an image, video or document block "
+                "(base64) or an embedded resource. Nothing was sent."
+            )
         if self._allowed is None:
             configured = [Path(os.path.realpath(path)) for path in self.allowed_dirs]
             roots, roots_note = await client_roots(self.ctx)
-            allowed = configured + roots
-            if allowed:
-                where = ", ".join(map(str, allowed)) + f"; from QUANT_ALLOWED_DIRS and {roots_note}"
+            named = [str(path) for path in self.allowed_dirs] + [str(root) for root in roots]
+            if named:
+                where = ", ".join(named) + f"; from QUANT_ALLOWED_DIRS and {roots_note}"
             else:
                 where = f"none: QUANT_ALLOWED_DIRS is not set and {roots_note}"
-            self._allowed = allowed, where
+            self._allowed = configured + roots, where
         return self._allowed
 
 
@@ -366,7 +394,7 @@ async def prepared(arguments: Conversation, body: Any, ctx: Context, settings: S
         yield body
         return
     async with AsyncExitStack() as files:
-        collector = _Collector(ctx, settings.allowed_dirs, files)
+        collector = _Collector(ctx, settings.allowed_dirs, files, http_files=settings.http_file_attachments)
         wire_messages = [await collector.message(message) for message in arguments.messages]
         _check_model(arguments.model_id, collector.media)
         streamed = _streamed_body({**body, "messages": wire_messages}, collector.media, collector.marker)

@@ -32,6 +32,7 @@ from mcp.server.auth.provider import AccessToken, TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 
 from quant_mcp.config import Settings
+from quant_mcp.redact import REDACTOR
 
 log = logging.getLogger("quant_mcp.auth")
 
@@ -54,6 +55,8 @@ class StaticTokenVerifier:
                 "QUANT_HTTP_AUTH=static needs at least one token (QUANT_HTTP_TOKENS or QUANT_HTTP_TOKENS_FILE)."
             )
         self._digests = [(_digest(token), name) for name, token in tokens.items()]
+        for token in tokens.values():  # no log line or error text may carry one (kept as digests there too)
+            REDACTOR.add_digest(_digest(token), len(token))
 
     async def verify_token(self, token: str) -> AccessToken | None:
         presented = _digest(token)

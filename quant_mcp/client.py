@@ -11,6 +11,7 @@ message, a log line or an exception.
 from __future__ import annotations
 
 import email.utils
+import http.cookiejar
 import json
 import logging
 import random
@@ -22,7 +23,7 @@ from functools import cached_property
 from typing import Any
 
 import anyio
-import httpx2 as httpx  # httpx2 is the next httpx (same API), which the MCP SDK itself uses: see README "Performance"
+import httpx2 as httpx  # the next httpx, same API, also the MCP SDK's; chosen by measurement (tests/benchmarks)
 from httpx2 import EventSource, ServerSentEvent, SSEError
 
 from quant_mcp import __version__
@@ -96,6 +97,7 @@ class QuantClient:
             headers={"Accept": "application/json", "User-Agent": f"quant-mcp/{__version__}"},
             transport=self._transport,
             follow_redirects=False,  # a redirect must never carry the bearer token elsewhere
+            cookies=_NoCookies(),  # one client serves every tenant: nothing upstream-stateful is kept
         )
 
     async def aclose(self) -> None:
@@ -114,6 +116,13 @@ class QuantClient:
                 "cannot be sent: check QUANT_API_TOKEN (or X-Quant-Token). Nothing was sent to the Quant API."
             )
         return {"Authorization": f"Bearer {token}"}
+
+    def _unreachable(self, method: str, path: str, exc: Exception) -> str:
+        """No connection at all: name the URL tried and the settings that choose it."""
+        return (
+            f"Could not connect to the Quant API at {self.settings.api_base_url} for {method} {path}: {_network_reason(exc)}. "
+            "Check QUANT_BASE_URL (or QUANT_PLATFORM) and that this machine can reach that address."
+        )
 
     async def request(
         self,
@@ -134,7 +143,7 @@ class QuantClient:
         created or appended twice. ``timeout`` replaces QUANT_TIMEOUT for a call known to be slow.
         """
         limit = timeout or self.settings.timeout
-        timeouts = httpx.Timeout(limit, connect=self.settings.connect_timeout)
+        timeouts = httpx.Timeout(limit, connect=self.settings.connect_timeout, pool=self.settings.timeout)
         repeatable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         auth = self._auth(token)
         attempt = 0
@@ -154,9 +163,9 @@ class QuantClient:
                     _retry_after_seconds(response.headers.get("Retry-After")),
                 )
             except httpx.ConnectError as exc:
-                error = UpstreamTransportError(
-                    f"Could not connect to the Quant API for {method} {path}: {_network_reason(exc)}", never_sent=True
-                )
+                error = UpstreamTransportError(self._unreachable(method, path, exc), never_sent=True)
+            except httpx.PoolTimeout:
+                raise _busy(method, path) from None
             except httpx.TimeoutException:
                 raise UpstreamTimeout(
                     f"The Quant API did not answer {method} {path} within {limit:g} s "
@@ -191,12 +200,21 @@ class QuantClient:
         """
         body_headers, content = _content(body)
         headers = self._auth(token) | {"Accept": "text/event-stream"} | body_headers
-        timeout = httpx.Timeout(self.settings.stream_timeout, connect=self.settings.connect_timeout, read=self.settings.timeout)
+        timeout = httpx.Timeout(
+            self.settings.stream_timeout,
+            connect=self.settings.connect_timeout,
+            read=self.settings.timeout,
+            pool=self.settings.timeout,  # waiting for a free connection is this server's queue, not the answer
+        )
         request = self._http.build_request(method, path, content=content, headers=headers, timeout=timeout)
         try:
             response = await self._http.send(request, stream=True)
+        except httpx.PoolTimeout:
+            raise _busy(method, path) from None
         except httpx.TimeoutException:
             raise UpstreamTimeout(f"The Quant API did not answer {method} {path} within {self.settings.timeout:g} s.") from None
+        except httpx.ConnectError as exc:
+            raise UpstreamTransportError(self._unreachable(method, path, exc), never_sent=True) from None
         except httpx.TransportError as exc:
             raise UpstreamTransportError(f"Could not reach the Quant API for {method} {path}: {_network_reason(exc)}") from None
         try:
@@ -223,6 +241,25 @@ async def _events(source: EventSource, method: str, path: str) -> AsyncIterator[
         raise UpstreamTimeout(f"The Quant API stream for {method} {path} stalled (no data within the read timeout).") from None
     except (httpx.TransportError, SSEError) as exc:
         raise UpstreamTransportError(f"The Quant API stream for {method} {path} broke off: {_network_reason(exc)}") from None
+
+
+class _NoCookies(http.cookiejar.CookieJar):
+    """A cookie jar that keeps nothing: a cookie the Quant API (or a gateway in front of it) sets
+    on one tenant's answer must never ride along with another tenant's request."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+    def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
+        return None
+
+
+def _busy(method: str, path: str) -> NotSent:
+    """All of this server's connections to the Quant API are taken: a local queue, not the API's fault."""
+    return NotSent(
+        f"This server is busy: all its connections to the Quant API were in use for the whole wait, so {method} {path} "
+        "was not sent. The Quant API was not asked; retry in a few seconds."
+    )
 
 
 def _encode(body: Any) -> bytes:

@@ -7,16 +7,59 @@ a log line or a traceback.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLATFORM_URLS = {
     "quantcdn": "https://dashboard.quantcdn.io",
     "quantgov": "https://dash.quantgov.cloud",
 }
+
+
+class ConfigError(ValueError):
+    """Settings that cannot be used; the message names every QUANT_ variable at fault, at once."""
+
+
+def env_name(field: str) -> str:
+    """The environment variable of a setting: ``read_only`` -> ``QUANT_READ_ONLY``."""
+    return field if field.startswith("QUANT_") else f"QUANT_{field.upper()}"
+
+
+# Settings whose value is never quoted back, not even in an error about it.
+SECRET_SETTINGS = frozenset({"api_token", "http_tokens"})
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment with command-line ``overrides``; a :class:`ConfigError`
+    naming each bad variable, what it holds and what it takes, instead of pydantic's field names."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False):
+            field = str(error["loc"][0]) if error["loc"] else ""
+            message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "bool_parsing":
+                message = "should be true or false"
+            got = error.get("input")
+            if field not in SECRET_SETTINGS and isinstance(got, str | int | float):
+                message += f" (got {str(got)[:60]!r})"
+            problems.append(f"{env_name(field)}: {message}")
+        raise ConfigError("invalid configuration: " + "; ".join(problems)) from None
+
+
+def missing_settings(settings: Settings) -> list[str]:
+    """The settings a call to the real Quant API needs and that are not set (all of them, at once)."""
+    missing = []
+    if not settings.api_token:
+        missing.append("QUANT_API_TOKEN")
+    if not settings.organization:
+        missing.append("QUANT_ORGANIZATION")
+    return missing
 
 
 def _split_list(value: object, *, colon: bool = True) -> object:
@@ -66,11 +109,19 @@ class Settings(BaseSettings):
     dynamic_toolsets: bool = Field(False, description="Start with discovery tools only; enable toolsets on request.")
     allowed_dirs: Annotated[list[Path], NoDecode] = Field(
         default_factory=list,
-        description="Directories attachments may be read from (besides the client's MCP roots).",
+        description="Directories chat attachments may be read from by path, besides the client's MCP roots: absolute paths separated by commas or the platform's path separator.",
     )
     apps: Annotated[list[Literal["all", "none", "usage", "session", "images"]], NoDecode] = Field(
         default_factory=lambda: ["all"],
         description="MCP Apps views offered to hosts that render them: `all`, `none`, or some of usage, session, images.",
+    )
+    confirm_destructive: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="Ask the user before a destructive tool runs: auto (when the client can ask), always (refuse clients that cannot), never.",
+    )
+    request_state_keys: SecretStr | None = Field(
+        None,
+        description="Comma-separated secrets (32+ characters) sealing 2026-era questions so any replica takes the answer; the first seals (default: one per process).",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", description="Log level (logs go to stderr).")
 
@@ -126,10 +177,37 @@ class Settings(BaseSettings):
         description="Allow binding a non-loopback address with QUANT_HTTP_AUTH=none (anyone who can connect uses the server).",
     )
 
-    @field_validator("toolsets", "tools", "exclude_tools", "allowed_dirs", "apps", mode="before")
+    http_file_attachments: bool = Field(
+        False,
+        description="Let HTTP clients attach files from QUANT_ALLOWED_DIRS (the server's disk); off: only stdio clients may.",
+    )
+
+    # --- Fair limits per client identity on the HTTP service (README, "Limits") ---
+    limit_sessions: int = Field(50, gt=0, description="Open 2025-era sessions per client identity (more: HTTP 429).")
+    limit_listen_streams: int = Field(10, gt=0, description="Open listen streams (notification streams) per client identity.")
+    limit_upstream_requests: int = Field(
+        32, gt=0, description="Quant API requests in flight per client identity; more wait (up to QUANT_TIMEOUT) for a turn."
+    )
+    limit_large_bodies: int = Field(
+        2, gt=0, description="Large requests (over QUANT_LIMIT_LARGE_BODY_BYTES) in flight per client identity."
+    )
+    limit_large_body_bytes: int = Field(1_048_576, gt=0, description="From how many bytes a request body counts as large.")
+    limit_tool_calls_per_minute: int = Field(
+        3000, gt=0, description="Calls of any one tool per client identity per minute (a burst of that many, refilled evenly)."
+    )
+
+    @field_validator("toolsets", "tools", "exclude_tools", "apps", mode="before")
     @classmethod
     def _lists(cls, value: object) -> object:
         return _split_list(value)
+
+    @field_validator("allowed_dirs", mode="before")
+    @classmethod
+    def _paths(cls, value: object) -> object:
+        """Commas, or the platform's path separator (``:``, ``;`` on Windows, where ``:`` is in ``C:\\``)."""
+        if isinstance(value, str):
+            value = value.replace(os.pathsep, ",")
+        return _split_list(value, colon=False)
 
     @field_validator("http_jwt_algorithms", "http_required_scopes", "http_allowed_hosts", "http_allowed_origins", mode="before")
     @classmethod
@@ -142,7 +220,7 @@ class Settings(BaseSettings):
         if value is None:
             return None
         if not value.startswith(("http://", "https://")):
-            raise ValueError("QUANT_BASE_URL must start with http:// or https://")
+            raise ValueError("must start with http:// or https://, e.g. https://dashboard.quantcdn.io")
         return value.rstrip("/")
 
     @property

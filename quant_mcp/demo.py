@@ -85,4 +85,8 @@ async def _walk() -> None:
 def run_demo() -> int:
     anyio.run(_walk)
     print("\nDemo finished: every step above was a real MCP call over stdio to a simulated Quant AI.")
+    print(
+        "Next: point your MCP client at `quant-mcp serve --simulate`, then at `quant-mcp serve` with QUANT_API_TOKEN "
+        "and QUANT_ORGANIZATION set (README: Use it from your MCP client)."
+    )
     return 0

@@ -19,7 +19,7 @@ import json
 STATUS_MEANINGS = {
     400: "the request was rejected as invalid",
     401: "the Quant API token is missing, invalid or expired (check QUANT_API_TOKEN)",
-    403: "the token has no access to this organisation, or lacks the permission or scope this call needs",
+    403: "the token has no access to this organisation (check QUANT_ORGANIZATION or the `organisation` argument), or lacks the permission or scope this call needs",
     404: "not found: check the id and the organisation",
     409: "conflict with the current state (for example a duplicate name)",
     413: "the request is too large (the Quant AI payload limit is 25 MB)",

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import ValidationError
 
-from quant_mcp import catalog
+from quant_mcp import catalog, locks
 from quant_mcp.pipeline import Call, flow
 
 if TYPE_CHECKING:
@@ -27,9 +28,24 @@ CHAT_OPTIONS = frozenset({"system_prompt", "temperature", "max_tokens", "top_p",
 async def chat_in_session(call: Call[ChatInSessionArguments]) -> dict[str, Any]:
     """Read the session, chat with its history plus the new message (streamed), append both turns.
 
-    Inference failing appends nothing (the error propagates first). The append failing still
+    Calls on one session run one at a time (``locks.SESSION_LOCKS``), so the stored transcript is
+    what the model saw. Inference failing, or the call being cancelled before the append starts,
+    appends nothing; once the append has started it finishes even if the call is cancelled
+    (shielded), so a session holds either neither turn or both. The append failing still
     returns the answer, with a warning that says how to store it by hand.
     """
+    key = f"chat_in_session:{call.organisation}/{call.arguments.session_id}"
+    try:
+        async with locks.SESSION_LOCKS.hold(key, wait=call.settings.stream_timeout):
+            return await _chat_in_session(call)
+    except locks.Busy:
+        raise ToolError(
+            f"Another chat_in_session on session {call.arguments.session_id} was still running after "
+            f"{call.settings.stream_timeout:g} s (QUANT_STREAM_TIMEOUT); nothing was sent. Retry when it has finished."
+        ) from None
+
+
+async def _chat_in_session(call: Call[ChatInSessionArguments]) -> dict[str, Any]:
     args = call.arguments
     session = await call.run("get_session", {"sessionId": args.session_id})
     model_id = args.model_id or session.get("model")
@@ -65,7 +81,8 @@ async def chat_in_session(call: Call[ChatInSessionArguments]) -> dict[str, Any]:
         update["tokensUsed"] = tokens
     answer["sessionId"] = args.session_id
     try:
-        updated = await call.run("update_session", update)
+        with anyio.CancelScope(shield=True):  # both turns or neither: a cancel no longer stops a started append
+            updated = await call.run("update_session", update)
     except ToolError as exc:  # CallFailed included
         answer["appended"] = False
         answer["warning"] = (

@@ -34,15 +34,20 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
+from starlette.authentication import UnauthenticatedUser
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.supervisors import Multiprocess
 
 from quant_mcp import sdk
 from quant_mcp.auth import AuthConfigError, JWTVerifier, inbound_auth
 from quant_mcp.config import Settings
+from quant_mcp.limits import Limits, LimitsMiddleware
 from quant_mcp.pipeline import Credentials, Runtime, configured_credentials
+from quant_mcp.redact import REDACTOR, install_log_redaction
 from quant_mcp.server import build_server
 
 log = logging.getLogger("quant_mcp.http")
@@ -191,6 +196,7 @@ def build_http_app(
         transport_security=transport_security(settings, public_url),
         host=host,
     )
+    limits = guard_shared_use(settings, server, mcp_app, stateless=stateless)
     readiness = Readiness(server)
 
     @asynccontextmanager
@@ -202,10 +208,47 @@ def build_http_app(
             if isinstance(verifier, JWTVerifier):
                 await verifier.aclose()
 
-    return Starlette(
+    app = Starlette(
         routes=[Route("/healthz", healthz), Route("/readyz", readiness.respond), Mount("/", app=mcp_app)],
         lifespan=lifespan,
     )
+    app.state.limits = limits
+    return app
+
+
+# ----------------------------------------------------------------------------- shared use: secrets and limits
+
+
+def guard_shared_use(settings: Settings, server: MCPServer[Runtime], mcp_app: Starlette, *, stateless: bool) -> Limits:
+    """Redact the server's token from every log line, and count each client identity's sessions,
+    GET streams and large bodies (``limits.py``) inside inbound auth, where the caller is known."""
+    REDACTOR.add(settings.token_value())
+    install_log_redaction()
+    limits = Limits(settings, session_alive=lambda session_id: sdk.session_open(server, session_id))
+    # Appended last, so they run inside the SDK's authentication middleware (scope["user"] is set).
+    mcp_app.user_middleware.append(Middleware(RememberPresentedTokens))
+    mcp_app.user_middleware.append(Middleware(LimitsMiddleware, limits=limits, stateless=stateless))
+    return limits
+
+
+class RememberPresentedTokens:
+    """ASGI middleware inside inbound auth: the bearer and X-Quant-Token of every admitted request
+    are remembered by the redactor (as digests), so that no later log line or error text carries
+    them. Refused requests are not remembered: garbage tokens cannot crowd out real ones."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not isinstance(scope.get("user"), UnauthenticatedUser):
+            for key, value in scope.get("headers") or ():
+                if key == b"authorization":
+                    scheme, _, credential = value.decode("latin-1").partition(" ")
+                    if scheme.lower() == "bearer":
+                        REDACTOR.remember(credential.strip())
+                elif key == b"x-quant-token":
+                    REDACTOR.remember(value.decode("latin-1").strip())
+        await self.app(scope, receive, send)
 
 
 def settled_app(settings: Settings, **options: Any) -> Starlette:
@@ -288,8 +331,11 @@ def serve_http(settings: Settings, *, host: str, port: int, stateless: bool, sim
     options = {"log_level": settings.log_level.lower(), "timeout_graceful_shutdown": 10}
     with sock:
         if workers == 1:
-            uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
-        else:  # each worker builds its own app (uvicorn's supervisor restarts one that dies)
+            config = uvicorn.Config(app, **options)
+            install_log_redaction()  # again: uvicorn.Config has just configured uvicorn's own handlers
+            uvicorn.Server(config).run(sockets=[sock])
+        else:  # each worker builds its own app, redaction included (uvicorn's supervisor restarts one that dies)
             config = uvicorn.Config(make_app, factory=True, workers=workers, **options)
+            install_log_redaction()
             Multiprocess(config, sockets=[sock]).run()
     return 0

@@ -18,7 +18,8 @@ def _hints(op: Operation) -> str:
 def tool_rows(settings: Settings) -> list[dict[str, str]]:
     from quant_mcp.toolsets import select_operations
 
-    enabled = {op.name for op in select_operations(settings)}
+    # --dynamic-toolsets: the server starts with the discovery tools only, whatever the selection.
+    enabled = set() if settings.dynamic_toolsets else {op.name for op in select_operations(settings)}
     rows = []
     for op in OPERATIONS:
         route = f"flow {op.flow}" if op.flow else "{0.method} {0.path}".format(op.route_for(settings.api_routes))
@@ -54,8 +55,10 @@ def print_tool_table(settings: Settings, *, markdown: bool = False) -> int:
     default = sum(1 for row in rows if row["default"])
     summary = f"\n{len(rows)} tools in all: {default} on by default, {read_only} read-only"
     if not markdown:
-        enabled = sum(1 for row in rows if row["enabled"])
-        summary += f"; {enabled} enabled with this configuration"
-        summary += " (enable_toolset adds them on request)" if settings.dynamic_toolsets else ""
+        if settings.dynamic_toolsets:
+            summary += "; none at start with --dynamic-toolsets: the server offers list_toolsets, describe_toolset "
+            summary += "and enable_toolset, and enable_toolset adds a toolset's tools on request"
+        else:
+            summary += f"; {sum(1 for row in rows if row['enabled'])} enabled with this configuration"
     print(summary + ".")
     return 0

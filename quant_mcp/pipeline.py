@@ -41,6 +41,7 @@ from quant_mcp.catalog.base import QUERY, Operation, PathId, Route, ToolArgument
 from quant_mcp.client import QuantClient
 from quant_mcp.config import Settings
 from quant_mcp.errors import QuantAPIError
+from quant_mcp.redact import redact
 
 Origin = Literal["tool", "resource", "prompt", "completion", "flow"]
 A = TypeVar("A", bound=ToolArguments)
@@ -154,7 +155,7 @@ class CallFailed(ToolError):
     """A call the Quant API did not carry out; ``upstream`` says why, by type and status."""
 
     def __init__(self, upstream: QuantAPIError) -> None:
-        super().__init__(str(upstream))
+        super().__init__(redact(str(upstream)))  # upstream text may quote a request header back
         self.upstream = upstream
 
 
@@ -231,7 +232,10 @@ def _organisation(credentials: Credentials, arguments: ToolArguments, settings: 
         raise ToolError(f"This connection is bound to organisation {bound!r}; omit `organisation` or pass that one.")
     organisation = bound or given or settings.organization
     if not organisation:
-        raise ToolError("No organisation given: pass `organisation`, or set QUANT_ORGANIZATION in the server's environment.")
+        message = "No organisation given: pass `organisation`, or set QUANT_ORGANIZATION in the server's environment."
+        if not (credentials.token or settings.api_token):  # every missing setting at once, not one per attempt
+            message += " QUANT_API_TOKEN is not set either: both go in the MCP client's configuration of this server."
+        raise ToolError(message)
     try:  # the argument is checked already; a header or the configuration ("..") could leave the route
         _ORGANISATION.validate_python(organisation)
     except ValidationError:

@@ -16,11 +16,14 @@ from typing import Any, Literal
 
 from mcp import MCPError
 from mcp.server import MCPServer
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.server.mcpserver.prompts.base import Message, UserMessage
 from mcp.types import INTERNAL_ERROR, INVALID_PARAMS, EmbeddedResource, TextResourceContents
+from pydantic import ValidationError
 
+from quant_mcp import sdk
 from quant_mcp.catalog.uris import SESSION_URI
 from quant_mcp.resources import MIME_JSON, read_operation
 
@@ -63,7 +66,49 @@ def _passage(number: int, match: dict[str, Any]) -> str:
     return f"{heading}\n{match.get('content', '')}"
 
 
+def checked_prompt_requests(server: MCPServer) -> Any:
+    """Server middleware: ``prompts/get`` with an unknown name, a missing argument or an argument
+    of the wrong kind answers -32602 (invalid params), as the spec asks, naming what is wrong
+    (the SDK would answer error code 0 and log a traceback)."""
+
+    async def check(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        if ctx.method != "prompts/get" or not isinstance(ctx.params, dict):
+            return await call_next(ctx)
+        name, given = ctx.params.get("name"), ctx.params.get("arguments") or {}
+        prompts = {prompt.name: prompt for prompt in await server.list_prompts()}
+        prompt = prompts.get(name) if isinstance(name, str) else None
+        if prompt is None:
+            raise MCPError(INVALID_PARAMS, f"Unknown prompt {name!r}; the prompts are {', '.join(prompts)}.")
+        expected = prompt.arguments or []
+        missing = [arg.name for arg in expected if arg.required and arg.name not in given]
+        if missing:
+            raise MCPError(
+                INVALID_PARAMS,
+                f"Prompt {name} needs the argument(s) {', '.join(missing)} "
+                f"(it takes {', '.join(arg.name + ('' if arg.required else ' (optional)') for arg in expected)}).",
+            )
+        try:
+            return await call_next(ctx)
+        except ValueError as exc:  # the SDK wraps a rejected argument value (pydantic) in ValueErrors
+            cause: BaseException | None = exc
+            while cause is not None and not isinstance(cause, ValidationError):
+                cause = cause.__cause__
+            if cause is None:
+                raise
+            raise MCPError(INVALID_PARAMS, f"Invalid argument for prompt {name}: {_first_problem(cause)}") from None
+
+    return check
+
+
+def _first_problem(exc: ValidationError) -> str:
+    error = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in error["loc"])
+    return f"{where}: {error['msg']}"
+
+
 def register_prompts(server: MCPServer) -> None:
+    sdk.lowlevel_server(server).middleware.append(checked_prompt_requests(server))
+
     @server.prompt(name="continue_session", title="Continue a chat session")
     async def continue_session(sessionId: str, message: str, ctx: Context) -> list[Message]:
         """Continue a stored Quant AI chat session with a new message, keeping the history in the session."""

@@ -59,3 +59,10 @@ def advertise_list_changes(server: MCPServer[Any]) -> None:
         return original(options, *args, **kwargs)
 
     lowlevel.create_initialization_options = with_list_changes  # type: ignore[method-assign]
+
+
+def session_open(server: MCPServer[Any], session_id: str) -> bool:
+    """Whether the Streamable HTTP session manager still serves this 2025-era session (a DELETE,
+    the idle timeout or a crash ends one): the per-identity session limit counts only open ones,
+    and the SDK has no accessor for its sessions."""
+    return session_id in server.session_manager._server_instances

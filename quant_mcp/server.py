@@ -17,18 +17,23 @@ from quant_mcp import __version__, apps, sdk
 from quant_mcp import flows as flows  # importing it registers the composite tools' flows with the pipeline
 from quant_mcp.client import QuantClient
 from quant_mcp.config import Settings
+from quant_mcp.confirm import ask_before_destroying, request_state_security
+from quant_mcp.limits import limit_calls, limit_listen_streams
 from quant_mcp.pipeline import CallMiddleware, Credentials, Runtime, configured_credentials
 from quant_mcp.prompts import register_prompts
+from quant_mcp.redact import REDACTOR, install_log_redaction, redact_replies
 from quant_mcp.resources import change_notices, register_resources, remember_request
 from quant_mcp.schema_cache import schema_cache
+from quant_mcp.subscriptions import TenantBus
 from quant_mcp.tools import build_tools
-from quant_mcp.toolsets import check_selection, hide_writing_tools_when_asked, register_discovery_tools, select_operations
+from quant_mcp.toolsets import DynamicToolsets, check_selection, hide_writing_tools_when_asked, select_operations
 
 log = logging.getLogger("quant_mcp")
 
 # Call middleware, outermost first: every call of the pipeline (tool, resource, prompt,
 # completion, a flow's steps) runs through each, in this order.
-CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (change_notices,)
+# A call over its limits is refused before the user is asked anything.
+CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (limit_calls, ask_before_destroying, change_notices)
 
 INSTRUCTIONS = """\
 Tools for the Quant AI platform (QuantCDN): chat with foundation models (buffered or streamed, \
@@ -56,14 +61,15 @@ def build_server(
     """An MCPServer for these settings.
 
     ``simulate`` serves the built-in Quant AI simulator on a loopback port for the server's
-    lifetime (started by the first call) and points the client at it with a demo token and
-    organisation. ``transport``
+    lifetime (started by the first call) and points the client at it with the simulator's own
+    token and organisation, whatever the settings say. ``transport``
     lets tests route upstream calls elsewhere; ``credentials`` is how the HTTP layer supplies
     each caller's own Quant token; ``token_verifier`` and ``auth`` (given together) make the
     Streamable HTTP endpoint require a bearer token.
     """
 
-    tools = [] if settings.dynamic_toolsets else build_tools(select_operations(settings))
+    confirm = settings.confirm_destructive != "never"  # destructive tools' descriptions say the user is asked
+    tools = [] if settings.dynamic_toolsets else build_tools(select_operations(settings), confirm=confirm)
     schema_cache().save()  # the next start reads the tools' schemas instead of generating them
 
     @asynccontextmanager
@@ -77,18 +83,27 @@ def build_server(
                 base_url = await stack.enter_async_context(
                     simulator_on_first_connection({DEMO_TOKEN: DEMO_ORGANISATION})  # started by the first call
                 )
+                # Always the simulator's own identity: a real token or organisation from the
+                # environment would only be refused by it (the CLI says it ignores them).
                 effective = settings.model_copy(
-                    update={
-                        "base_url": base_url,
-                        "api_token": settings.api_token or SecretStr(DEMO_TOKEN),
-                        "organization": settings.organization or DEMO_ORGANISATION,
-                    }
+                    update={"base_url": base_url, "api_token": SecretStr(DEMO_TOKEN), "organization": DEMO_ORGANISATION}
                 )
                 log.warning("quant-mcp is using the built-in simulator at %s (organisation %s)", base_url, effective.organization)
+            REDACTOR.add(effective.token_value())
             client = QuantClient(effective, transport=transport)
             stack.push_async_callback(client.aclose)
             yield Runtime(settings=effective, client=client, credentials=credentials, middleware=CALL_MIDDLEWARE)
 
+    dynamic = DynamicToolsets(settings) if settings.dynamic_toolsets else None
+    bus = TenantBus()  # 2026-era listen streams hear only their own tenant
+    middleware = [
+        redact_replies,
+        limit_listen_streams,
+        bus.per_request,
+        remember_request,
+        hide_writing_tools_when_asked,
+        apps.show_views(settings),
+    ]
     server: MCPServer[Runtime] = MCPServer(
         "quant-mcp",
         title="Quant AI",
@@ -98,15 +113,18 @@ def build_server(
         lifespan=lifespan,
         log_level=settings.log_level,
         tools=tools,
-        middleware=[remember_request, hide_writing_tools_when_asked, apps.show_views(settings)],
+        middleware=[*middleware, dynamic.per_client] if dynamic else middleware,
+        subscriptions=bus,
         extensions=[extension for extension in [apps.extension(settings)] if extension],  # MCP Apps views (ui://)
         token_verifier=token_verifier,
         auth=auth,
+        request_state_security=request_state_security(settings),  # QUANT_REQUEST_STATE_KEYS: answers to any replica
     )
-    if settings.dynamic_toolsets:
+    if dynamic:
         check_selection(settings)
-        register_discovery_tools(server, settings)
+        dynamic.register(server)
     register_resources(server)
     register_prompts(server)
     sdk.advertise_list_changes(server)
+    install_log_redaction()  # after MCPServer has configured logging: its handlers get the filter too
     return server

@@ -15,6 +15,7 @@ import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 
 from quant_mcp.errors import QuantAPIError
+from quant_mcp.redact import redact
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import Context
@@ -31,7 +32,7 @@ class StreamFailed(ToolError):
             message += f" Text received before the failure ({len(partial_text)} characters): {partial_text}"
         else:
             message += " No text had arrived."
-        super().__init__(message)
+        super().__init__(redact(message))  # the reason may be the upstream's own words
         self.partial_text = partial_text
 
 
@@ -51,7 +52,16 @@ async def relay(call: Call[Any]) -> dict[str, Any]:
                 raise StreamFailed(str(exc).rstrip("."), relay.text) from None
     if deadline.cancelled_caught:
         raise StreamFailed(f"the answer took longer than {limit:g} s in all (QUANT_STREAM_TIMEOUT) and was cut off", relay.text)
-    return relay.result()
+    result = relay.result()
+    await relay.settle()
+    return result
+
+
+# How long the last progress notification gets to reach the client on its own before the result
+# follows it. The official TypeScript SDK client handles a notification a tick after reading it
+# but a result at once, so a progress notification read together with its call's result is
+# dropped as "unknown token" (typescript-sdk issue #2580); most desktop hosts are built on it.
+PROGRESS_SETTLE_SECONDS = 0.05
 
 
 FINISH_REASONS = ("stop", "length", "content_filter", "tool_use")
@@ -66,6 +76,7 @@ class _Relay:
         self.info: dict[str, Any] = {}
         self.tool_uses: list[Any] = []
         self.final: dict[str, Any] | None = None
+        self.last_progress: float | None = None  # when the last progress notification was handed to the SDK
 
     @property
     def text(self) -> str:
@@ -87,6 +98,7 @@ class _Relay:
         if isinstance(delta, str) and delta:
             self.parts.append(delta)
             await self.ctx.report_progress(len(self.parts), message=delta)
+            self.last_progress = anyio.current_time()
         for key in ("requestId", "model", "sessionId"):
             if data.get(key):
                 self.info.setdefault(key, data[key])
@@ -98,6 +110,13 @@ class _Relay:
             self.final = data
             return True
         return False
+
+    async def settle(self) -> None:
+        """Let the last progress notification reach the client in a read of its own before the
+        result is written: wait until PROGRESS_SETTLE_SECONDS have passed since it was sent (no
+        wait when the answer's end came later than that, the full wait when both were ready at once)."""
+        if self.last_progress is not None:
+            await anyio.sleep_until(self.last_progress + PROGRESS_SETTLE_SECONDS)
 
     def result(self) -> dict[str, Any]:
         final = self.final

@@ -1,7 +1,8 @@
 """Resource subscriptions for 2025-era sessions, and which sessions hear of a change.
 
 A 2026-07-28 client subscribes with ``subscriptions/listen``, which the SDK serves from its
-subscription bus (``announce_change`` publishes there). For the handshake era (2025-03-26 to
+subscription bus (``announce_change`` publishes there); that bus is :class:`TenantBus`, so a
+listen stream hears only its own tenant's events. For the handshake era (2025-03-26 to
 2025-11-25) MCPServer 2.3 has nothing: no ``resources/subscribe`` handler, hence no
 ``resources.subscribe`` capability, and a notification sent through ``ctx.session`` reaches
 the calling session only. This module fills that gap:
@@ -23,17 +24,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
 import anyio
+import anyio.lowlevel
 from mcp import MCPError
 from mcp.server import MCPServer
 from mcp.server.connection import Connection
-from mcp.server.context import ServerRequestContext
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.subscriptions import ServerEvent
 from mcp.types import INVALID_PARAMS, EmptyResult, NotificationParams, SubscribeRequestParams, UnsubscribeRequestParams
 
 from quant_mcp import sdk
@@ -154,3 +159,51 @@ async def announce(ctx: Context, uri: str | None) -> None:
         async with anyio.create_task_group() as tg:
             for connection, uris in audience:
                 tg.start_soon(deliver, connection, uri if uri in uris else None)
+
+
+# ----------------------------------------------------------------------------- 2026-era listen streams
+
+_REQUEST_TENANT: ContextVar[Tenant | None] = ContextVar("quant_mcp_request_tenant", default=None)
+
+
+class TenantBus:
+    """The SDK's subscription bus (``subscriptions/listen``, 2026-07-28), scoped to tenants.
+
+    A listen stream subscribes, and a tool call publishes, inside the MCP request that does so;
+    :meth:`per_request` (server middleware) records that request's tenant, so each listener is
+    known by the tenant that opened it and each event by the tenant that caused it, and an
+    event reaches only listeners of its own tenant. A request without a tenant (multi-tenant,
+    no token) neither hears nor is heard.
+    """
+
+    def __init__(self) -> None:
+        self._listeners: dict[object, tuple[Tenant, Callable[[ServerEvent], None]]] = {}
+
+    async def per_request(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        reset = _REQUEST_TENANT.set(tenant_of(Context(request_context=ctx)))
+        try:
+            return await call_next(ctx)
+        finally:
+            _REQUEST_TENANT.reset(reset)
+
+    async def publish(self, event: ServerEvent) -> None:
+        tenant = _REQUEST_TENANT.get()
+        if tenant is not None:
+            for listener_tenant, listener in list(self._listeners.values()):
+                if listener_tenant == tenant:
+                    try:
+                        listener(event)
+                    except Exception:  # one bad listener must not starve the others
+                        log.exception("a listen stream's listener raised; continuing")
+        await anyio.lowlevel.checkpoint()  # let listen streams drain between a burst of events
+
+    def subscribe(self, listener: Callable[[ServerEvent], None]) -> Callable[[], None]:
+        token = object()
+        tenant = _REQUEST_TENANT.get()
+        if tenant is not None:
+            self._listeners[token] = (tenant, listener)
+
+        def unsubscribe() -> None:
+            self._listeners.pop(token, None)
+
+        return unsubscribe

@@ -17,11 +17,12 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools.base import Tool
 from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ValidationError
 
 from quant_mcp import pipeline
 from quant_mcp.catalog.base import BASE64_PATTERN, Operation, ToolArguments
+from quant_mcp.confirm import ASKS, Answered
 from quant_mcp.pipeline import Outcome, shown
 from quant_mcp.schema_cache import schema_cache
 
@@ -148,14 +149,18 @@ def describe_validation_error(tool: str, error: ValidationError) -> str:
     return f"Invalid arguments for {tool}: " + "; ".join(problems) + tail + ". Nothing was sent to the Quant API."
 
 
-def build_tool(op: Operation, name: str | None = None) -> Tool:
-    """One catalog Operation as one SDK Tool (under a former ``name``: a deprecated alias)."""
+def build_tool(op: Operation, name: str | None = None, *, confirm: bool = True) -> Tool:
+    """One catalog Operation as one SDK Tool (under a former ``name``: a deprecated alias).
+    ``confirm``: destructive tools ask the user first (QUANT_CONFIRM_DESTRUCTIVE is not never)."""
     name = name or op.name
 
-    async def call(arguments: ToolArguments | InvalidArguments, ctx: Context) -> CallToolResult:
+    async def call(arguments: ToolArguments | InvalidArguments, ctx: Context) -> CallToolResult | InputRequiredResult:
         if isinstance(arguments, InvalidArguments):
             raise ToolError(describe_validation_error(name, arguments.error))
-        return render(op, await pipeline.run(op, arguments, ctx))
+        try:
+            return render(op, await pipeline.run(op, arguments, ctx))
+        except Answered as answered:  # the user was asked, or said no: nothing was sent
+            return answered.result
 
     parameters, output_schema = schema_cache().schemas(
         op, lambda: (input_schema(op.arguments), _tidy(op.result.model_json_schema(by_alias=True)))
@@ -163,6 +168,8 @@ def build_tool(op: Operation, name: str | None = None) -> Tool:
     description = op.description
     if name != op.name:
         description = f"Deprecated: renamed to {op.name}; this name will be removed in a future release. " + description
+    if confirm and op.destructive and not op.read_only:
+        description += " " + ASKS
     return Tool(
         fn=call,
         name=name,
@@ -176,6 +183,6 @@ def build_tool(op: Operation, name: str | None = None) -> Tool:
     )
 
 
-def build_tools(operations: list[Operation]) -> list[Tool]:
+def build_tools(operations: list[Operation], *, confirm: bool = True) -> list[Tool]:
     """The tools of these operations, each followed by its deprecated aliases."""
-    return [build_tool(op, name) for op in operations for name in (op.name, *op.aliases)]
+    return [build_tool(op, name, confirm=confirm) for op in operations for name in (op.name, *op.aliases)]

@@ -7,17 +7,24 @@
 * ``--dynamic-toolsets``: the server starts with three discovery tools only
   (``list_toolsets``, ``describe_toolset``, ``enable_toolset``), so an agent facing 100+
   tools first sees a short menu and adds the groups it needs. Enabling a toolset registers
-  its tools and tells clients of both protocol eras that the tool list changed. The tool
-  list is the server's, so over shared HTTP every client sees what any client enabled.
-* ``X-Quant-Read-Only: true`` on an HTTP request: that request's tool list leaves out every
-  tool that writes, and calling one is refused, whatever the server offers to others.
+  its tools and tells clients of both protocol eras that the tool list changed. The choice
+  belongs to the client that made it (its 2025-era session; a sessionless 2026-era client's
+  identity, ``limits.identity_of``): other clients of a shared server do not see it.
+* ``X-Quant-Read-Only`` on an HTTP request: that request's tool list leaves out every tool
+  that writes, calling one is refused, and enabling a toolset adds only its reading tools.
+  Every value of every occurrence of the header counts (a gateway may append one); any true
+  value wins, and a value that is not clearly false (``0``, ``false``, ``no``, ``off``) makes
+  the request read-only too.
 
 Exclusions and ``--read-only`` hold in every mode (:func:`offers`).
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from mcp.server import MCPServer
@@ -30,12 +37,15 @@ from quant_mcp import catalog, sdk
 from quant_mcp.catalog import Operation, Toolset, operations_in
 from quant_mcp.catalog.base import DEFAULT_TOOLSETS
 from quant_mcp.config import Settings
+from quant_mcp.limits import identity_of
 from quant_mcp.tools import build_tools
 
 log = logging.getLogger("quant_mcp.toolsets")
 
 READ_ONLY_HEADER = "x-quant-read-only"
-_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+DISCOVERY_TOOLS = frozenset({"list_toolsets", "describe_toolset", "enable_toolset"})
+CLIENTS_REMEMBERED = 10_000  # clients whose dynamic toolset choices are kept (least recently used go first)
 
 # ----------------------------------------------------------------------------- startup selection
 
@@ -49,8 +59,11 @@ def _expand_toolsets(names: list[str]) -> set[Toolset]:
     valid = {toolset.value: toolset for toolset in Toolset}
     unknown = sorted(set(names) - set(valid) - {"all", "default"})
     if unknown:
+        guesses = [
+            f"{name} (did you mean {' or '.join(closest(name, [*valid, 'all', 'default'])) or 'none close'}?)" for name in unknown
+        ]
         raise SelectionError(
-            f"Unknown toolset(s) {', '.join(unknown)} in QUANT_TOOLSETS / --toolsets. "
+            f"Unknown toolset(s) in QUANT_TOOLSETS / --toolsets: {', '.join(guesses)}. "
             f"Valid: all, default ({', '.join(DEFAULT_TOOLSETS)}), {', '.join(valid)}."
         )
     if "all" in names:
@@ -67,10 +80,15 @@ def _check_tool_names(names: list[str], setting: str) -> None:
     known = catalog.OPERATIONS_BY_NAME
     unknown = sorted(set(names) - set(known))
     if unknown:
+        guesses = [f"{name} (did you mean {' or '.join(closest(name, known)) or 'none close'}?)" for name in unknown]
         raise SelectionError(
-            f"Unknown tool(s) {', '.join(unknown)} in {setting}. Valid tools: {', '.join(known)} "
-            "(`quant-mcp tools` prints them with their toolsets)."
+            f"Unknown tool(s) in {setting}: {', '.join(guesses)}. `quant-mcp tools` lists every tool with its toolset."
         )
+
+
+def closest(name: str, candidates: Iterable[str]) -> list[str]:
+    """Up to three valid names nearest to a mistyped one."""
+    return difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)
 
 
 def check_selection(settings: Settings) -> set[Toolset]:
@@ -103,9 +121,14 @@ def select_operations(settings: Settings) -> list[Operation]:
 # ----------------------------------------------------------------------------- per-request read-only
 
 
-def _asks_read_only(ctx: ServerRequestContext[Any, Any]) -> bool:
-    headers = getattr(ctx.request, "headers", None)  # None on stdio and in memory
-    return headers is not None and str(headers.get(READ_ONLY_HEADER, "")).strip().lower() in _TRUE
+def asks_read_only(ctx: ServerRequestContext[Any, Any]) -> bool:
+    """Whether this request is read-only: any value of any ``X-Quant-Read-Only`` that is not clearly false
+    (an empty one included: a header sent at all asks for something)."""
+    headers = getattr(ctx.request, "headers", None)  # Starlette's Headers over HTTP; None on stdio and in memory
+    if headers is None:
+        return False
+    values = [value.strip().lower() for header in headers.getlist(READ_ONLY_HEADER) for value in header.split(",")]
+    return any(value not in _FALSE for value in values)
 
 
 def _writes(tool_name: object) -> bool:
@@ -119,7 +142,7 @@ async def hide_writing_tools_when_asked(ctx: ServerRequestContext[Any, Any], cal
     ``tools/list`` answers without writing tools; ``tools/call`` of a writing tool is refused
     before anything runs, with the same kind of error as an unknown tool.
     """
-    if not _asks_read_only(ctx):
+    if not asks_read_only(ctx):
         return await call_next(ctx)
     if ctx.method == "tools/call" and _writes((ctx.params or {}).get("name")):
         name = (ctx.params or {}).get("name")
@@ -128,14 +151,23 @@ async def hide_writing_tools_when_asked(ctx: ServerRequestContext[Any, Any], cal
             content=[
                 TextContent(
                     type="text",
-                    text=f"{name} changes data, and this request asked for read-only tools ({READ_ONLY_HEADER}: true). "
+                    text=f"{name} changes data, and this request asked for read-only tools ({READ_ONLY_HEADER}). "
                     "Nothing was sent to the Quant API.",
                 )
             ],
         )
     result = await call_next(ctx)
-    if ctx.method == "tools/list" and isinstance(result, dict):
-        result = {**result, "tools": [tool for tool in result.get("tools", []) if not _writes(tool.get("name"))]}
+    if ctx.method == "tools/list":
+        result = _keep_tools(result, lambda name: not _writes(name))
+    return result
+
+
+def _keep_tools(result: HandlerResult, keep: Callable[[str], bool]) -> HandlerResult:
+    """A tools/list result with only the tools ``keep`` accepts (a model or its dict)."""
+    if isinstance(result, BaseModel):
+        result = result.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if isinstance(result, dict):
+        result = {**result, "tools": [tool for tool in result.get("tools", []) if keep(str(tool.get("name")))]}
     return result
 
 
@@ -183,40 +215,98 @@ async def _announce_tools_changed(ctx: Context) -> None:
             log.debug("tool list change not delivered: %s", type(exc).__name__)
 
 
-class DynamicToolsets:
-    """The toolsets an agent can enable at run time, and which it has.
+def client_key(ctx: ServerRequestContext[Any, Any]) -> str:
+    """Whose choices these are: the 2025-era session, else the HTTP caller's identity, else the one local client."""
+    headers = getattr(ctx.request, "headers", None)
+    session = headers.get("mcp-session-id") if headers is not None else None
+    if session:
+        return f"session:{session}"
+    scope = getattr(ctx.request, "scope", None)
+    if scope is not None:
+        return identity_of(scope, ctx.lifespan_context.settings)
+    return "local"
 
-    A toolset's catalog module is imported the first time it is listed, described or enabled,
-    so a dynamic server starts without loading any of them.
+
+class DynamicToolsets:
+    """The toolsets an agent can enable at run time, and which each client has enabled.
+
+    A toolset's catalog module is imported (and its tools registered with the server) the first
+    time any client enables it; which tools a client *sees* and may call is its own choice,
+    applied per request by :meth:`per_client` (server middleware).
     """
 
-    def __init__(self, server: MCPServer[Any], settings: Settings) -> None:
-        self.server = server
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.enabled: set[Toolset] = set()
+        self.server: MCPServer[Any] | None = None
+        # client -> toolset -> whether its writing tools were added (False: by a read-only request)
+        self._choices: OrderedDict[str, dict[Toolset, bool]] = OrderedDict()
+
+    def register(self, server: MCPServer[Any]) -> None:
+        """Offer the three discovery tools on ``server``."""
+        self.server = server
+        # They change no Quant data, so they stay available in read-only mode.
+        reads = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
+        server.add_tool(self.list_toolsets, name="list_toolsets", title="List toolsets", annotations=reads)
+        server.add_tool(self.describe_toolset, name="describe_toolset", title="Describe toolset", annotations=reads)
+        server.add_tool(self.enable_toolset, name="enable_toolset", title="Enable toolset", annotations=reads)
 
     def available(self, toolset: Toolset) -> list[Operation]:
         return [op for op in operations_in({toolset}) if offers(op, self.settings)]
 
-    def info(self, toolset: Toolset) -> ToolsetInfo:
+    def chosen(self, ctx: ServerRequestContext[Any, Any]) -> dict[Toolset, bool]:
+        key = client_key(ctx)
+        if key in self._choices:
+            self._choices.move_to_end(key)
+        return self._choices.get(key, {})
+
+    def visible(self, name: str, chosen: dict[Toolset, bool]) -> bool:
+        if name in DISCOVERY_TOOLS:
+            return True
+        op = catalog.OPERATIONS_BY_NAME.get(name)
+        return op is not None and op.toolset in chosen and (op.read_only or chosen[op.toolset])
+
+    async def per_client(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        """Server middleware: a client lists and calls only the discovery tools and what it enabled."""
+        if ctx.method not in ("tools/list", "tools/call"):
+            return await call_next(ctx)
+        chosen = self.chosen(ctx)
+        if ctx.method == "tools/call":
+            name = str((ctx.params or {}).get("name"))
+            op = catalog.OPERATIONS_BY_NAME.get(name)
+            if op is not None and not self.visible(name, chosen):
+                return CallToolResult(
+                    is_error=True,
+                    content=[
+                        TextContent(
+                            type="text",
+                            text=f"{name} is not enabled for this client: call enable_toolset with toolset "
+                            f"{op.toolset.value!r} first. Nothing was sent to the Quant API.",
+                        )
+                    ],
+                )
+            return await call_next(ctx)
+        return _keep_tools(await call_next(ctx), lambda name: self.visible(name, chosen))
+
+    def info(self, toolset: Toolset, chosen: dict[Toolset, bool]) -> ToolsetInfo:
         return ToolsetInfo(
             name=toolset.value,
             description=toolset.description,
             tools=len(self.available(toolset)),
-            enabled=toolset in self.enabled,
+            enabled=toolset in chosen,
             default=toolset.default,
         )
 
-    async def list_toolsets(self) -> ToolsetList:
-        """List the toolsets (groups of Quant AI tools) this server can enable, with what each is for, how many tools it adds and whether it is on. Enable one with enable_toolset; describe_toolset shows its tools first."""
-        return ToolsetList(toolsets=[self.info(toolset) for toolset in Toolset])
+    async def list_toolsets(self, ctx: Context) -> ToolsetList:
+        """List the toolsets (groups of Quant AI tools) this server can enable, with what each is for, how many tools it adds and whether it is on for you. Enable one with enable_toolset; describe_toolset shows its tools first."""
+        chosen = self.chosen(ctx.request_context)
+        return ToolsetList(toolsets=[self.info(toolset, chosen) for toolset in Toolset])
 
-    async def describe_toolset(self, toolset: Toolset) -> ToolsetDetails:
+    async def describe_toolset(self, toolset: Toolset, ctx: Context) -> ToolsetDetails:
         """Show the tools a toolset would add (name, title, whether read-only, description) before enabling it."""
         return ToolsetDetails(
             name=toolset.value,
             description=toolset.description,
-            enabled=toolset in self.enabled,
+            enabled=toolset in self.chosen(ctx.request_context),
             tools=[
                 ToolInfo(name=op.name, title=op.title, readOnly=op.read_only, description=op.description)
                 for op in self.available(toolset)
@@ -224,24 +314,24 @@ class DynamicToolsets:
         )
 
     async def enable_toolset(self, toolset: Toolset, ctx: Context) -> ToolsetEnabled:
-        """Add a toolset's tools to this server's tool list, and tell the client that the list changed. Enabling one that is already on changes nothing."""
-        if toolset in self.enabled:
+        """Add a toolset's tools to your tool list (yours only: other clients of this server choose their own), and tell your client that the list changed. Over a read-only connection only its reading tools are added. Enabling one that is already on changes nothing."""
+        assert self.server is not None
+        request = ctx.request_context
+        writing = not asks_read_only(request)
+        key = client_key(request)
+        chosen = self._choices.setdefault(key, {})
+        self._choices.move_to_end(key)
+        while len(self._choices) > CLIENTS_REMEMBERED:
+            self._choices.popitem(last=False)
+        if toolset in chosen and (chosen[toolset] or not writing):
             return ToolsetEnabled(toolset=toolset.value, added=[], message=f"Toolset {toolset.value} was already enabled.")
-        operations = self.available(toolset)
-        for tool in build_tools(operations):
+        operations = [op for op in self.available(toolset) if writing or op.read_only]
+        for tool in build_tools(operations, confirm=self.settings.confirm_destructive != "never"):
             sdk.add_tool(self.server, tool)
         names = [op.name for op in operations]
-        self.enabled.add(toolset)
+        chosen[toolset] = writing
         await _announce_tools_changed(ctx)
-        return ToolsetEnabled(toolset=toolset.value, added=names, message=f"Enabled {toolset.value}: {len(names)} tool(s) added.")
-
-
-def register_discovery_tools(server: MCPServer[Any], settings: Settings) -> DynamicToolsets:
-    """Start ``server`` with only the three discovery tools."""
-    toolsets = DynamicToolsets(server, settings)
-    # They change no Quant data, so they stay available in read-only mode.
-    reads = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
-    server.add_tool(toolsets.list_toolsets, name="list_toolsets", title="List toolsets", annotations=reads)
-    server.add_tool(toolsets.describe_toolset, name="describe_toolset", title="Describe toolset", annotations=reads)
-    server.add_tool(toolsets.enable_toolset, name="enable_toolset", title="Enable toolset", annotations=reads)
-    return toolsets
+        note = "" if writing else " (reading tools only: this connection is read-only)"
+        return ToolsetEnabled(
+            toolset=toolset.value, added=names, message=f"Enabled {toolset.value}: {len(names)} tool(s) added{note}."
+        )

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -111,11 +112,18 @@ def test_mcpb_manifest_has_the_required_fields():
     assert {"manifest_version", "name", "version", "description", "author", "server"} <= manifest.keys()
     assert manifest["version"] == __version__ and manifest["author"]["name"]
     server = manifest["server"]
-    assert server["type"] == "python"
-    assert (ROOT / server["entry_point"].removeprefix("server/lib/")).is_file()  # the packed copy's source
+    # uv installs the dependencies' wheels for the user's platform and Python: nothing compiled is packed.
+    assert server["type"] == "uv" and manifest["manifest_version"] >= "0.4"
+    assert (MANIFESTS / "mcpb" / server["entry_point"]).is_file()
+    assert server["mcp_config"]["command"] == "uv" and server["entry_point"] in server["mcp_config"]["args"]
     used = set(re.findall(r"\$\{user_config\.(\w+)\}", json.dumps(server["mcp_config"])))
     assert used == set(manifest["user_config"])
     assert manifest["user_config"]["api_token"]["sensitive"] is True
+    assert set(manifest["compatibility"]["platforms"]) == {"darwin", "win32", "linux"}
+    assert (
+        manifest["compatibility"]["runtimes"]["python"]
+        == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    )
 
 
 def test_client_snippets_name_the_server_the_same_way():
@@ -185,13 +193,6 @@ def stdio_launches() -> dict[str, tuple[str, list[str], dict[str, str]]]:
         [pypi["identifier"], *(a["value"] for a in pypi["packageArguments"])],
         {"QUANT_API_TOKEN": TEST_TOKEN, "QUANT_ORGANIZATION": TEST_ORG},
     )
-    mcpb = load(MANIFESTS / "mcpb" / "manifest.json")
-    config = mcpb["server"]["mcp_config"]
-    defaults = {k: str(v["default"]).lower() for k, v in mcpb["user_config"].items() if "default" in v}
-    user = defaults | {"api_token": TEST_TOKEN, "organization": TEST_ORG}
-    env = {k: v.replace("${__dirname}", str(MANIFESTS / "mcpb")) for k, v in config["env"].items()}
-    env = {k: re.sub(r"\$\{user_config\.(\w+)\}", lambda m: user[m.group(1)], v) for k, v in env.items()}
-    launches["mcpb/manifest.json"] = (config["command"], config["args"], env)
     return launches
 
 
@@ -299,6 +300,45 @@ def _docker_problem() -> str | None:
     return None
 
 
+# How a build says it could not reach the base image's registry or the package index (Docker
+# Hub, PyPI): an environment without that network, not a fault of the Dockerfile.
+REGISTRY_FAILURES = re.compile(
+    r"failed to resolve source metadata|failed to do request|error pulling image|pull access denied"
+    r"|dial tcp[^\n]*|no such host|i/o timeout|TLS handshake timeout|network is unreachable"
+    r"|Temporary failure in name resolution|Could not fetch URL[^\n]*|No matching distribution found for[^\n]*"
+    r"|certificate signed by unknown authority|(?:Max retries exceeded|NewConnectionError)[^\n]*",
+    re.I,
+)
+
+
+def registry_unreachable(output: str) -> str | None:
+    """The line of a failed build that says a registry could not be reached, if one does."""
+    for line in output.splitlines():
+        if REGISTRY_FAILURES.search(line):
+            return line.strip()[:300]
+    return None
+
+
+def test_a_build_that_cannot_reach_a_registry_is_told_from_a_broken_one():
+    offline = [
+        "ERROR: failed to solve: python:3.11-slim: failed to resolve source metadata for docker.io/library/python:3.11-slim: "
+        'failed to do request: Head "https://registry-1.docker.io/v2/library/python/manifests/3.11-slim": dial tcp: lookup '
+        "registry-1.docker.io: no such host",
+        'Get "https://registry-1.docker.io/v2/": net/http: TLS handshake timeout',
+        "WARNING: Retrying (Retry(total=4)) after connection broken by 'NewConnectionError(...)': /simple/httpx/\n"
+        "ERROR: No matching distribution found for httpx<1,>=0.28",
+    ]
+    for output in offline:
+        assert registry_unreachable(output), output
+    broken = [
+        'ERROR: failed to solve: failed to compute cache key: "/quant_mcp": not found',
+        "ERROR: Could not install packages due to an OSError: [Errno 28] No space left on device",
+        "hatchling.build: ValueError: License file does not exist: LICENSE",
+    ]
+    for output in broken:
+        assert registry_unreachable(output) is None, output
+
+
 @pytest.mark.slow
 @pytest.mark.anyio
 async def test_docker_image_serves_tools_list_over_stdio(simulator):
@@ -306,6 +346,8 @@ async def test_docker_image_serves_tools_list_over_stdio(simulator):
     if problem:
         pytest.skip(f"cannot build or run the image here: {problem}")
     build = await anyio.run_process(["docker", "build", "-t", "quant-mcp:test", str(ROOT)], check=False)
+    if build.returncode != 0 and (cause := registry_unreachable(build.stdout.decode() + build.stderr.decode())):
+        pytest.skip(f"the image build cannot reach a registry here: {cause}")
     assert build.returncode == 0, build.stderr.decode()[-2000:]
     args = ["run", "-i", "--rm", "--network", "host"]
     args += ["-e", "QUANT_API_TOKEN", "-e", "QUANT_ORGANIZATION", "-e", "QUANT_BASE_URL", "quant-mcp:test"]
@@ -313,3 +355,70 @@ async def test_docker_image_serves_tools_list_over_stdio(simulator):
     async with Client(StdioServerParameters(command="docker", args=args, env=env)) as client:
         assert "list_models" in {tool.name for tool in (await client.list_tools()).tools}
         assert not (await client.call_tool("list_models", {})).is_error
+
+
+# ----------------------------------------------------------------------------- the desktop bundle, launched as a host would
+
+BUNDLE_PYTHONS = ["3.11", "3.12", "3.13"]
+
+
+def _python(version: str) -> str | None:
+    """An interpreter of this minor version: on PATH, pyenv's, or the system's."""
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates = [shutil.which(f"python{version}"), *sorted(map(str, pyenv.glob(f"{version}.*/bin/python{version}")))]
+    candidates.append(f"/usr/bin/python{version}")
+    for candidate in filter(None, candidates):
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    return None
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI"):  # CI promises all three: a missing one is a failure there, not a skip
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundle as a host unpacks it: QUANT_MCP_BUNDLE (scripts/mcpb.sh packs, validates and unpacks
+    one), else staged here by scripts/build_mcpb.py."""
+    if os.environ.get("QUANT_MCP_BUNDLE"):
+        return Path(os.environ["QUANT_MCP_BUNDLE"])
+    staged = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_mcpb.py"), str(tmp_path_factory.mktemp("mcpb") / "bundle")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Path(staged.stdout.strip())
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("version", BUNDLE_PYTHONS)
+async def test_mcpb_bundle_runs_on_every_python_it_claims(simulator, bundle, tmp_path, version):
+    """The manifest's own command and env, user_config filled in, with uv choosing this Python."""
+    uv = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
+    if uv is None:
+        _missing("uv is not installed (pip install uv)")
+    python = _python(version)
+    if python is None:
+        _missing(f"no Python {version} here (uv python install {version}, pyenv, or the distribution's package)")
+    manifest = load(bundle / "manifest.json")
+    config = manifest["server"]["mcp_config"]
+    defaults = {k: str(v["default"]).lower() for k, v in manifest["user_config"].items() if "default" in v}
+    user = defaults | {"api_token": TEST_TOKEN, "organization": TEST_ORG}
+    env = {k: re.sub(r"\$\{user_config\.(\w+)\}", lambda m: user[m.group(1)], v) for k, v in config["env"].items()}
+    args = [arg.replace("${__dirname}", str(bundle)) for arg in config["args"]]
+    assert args[0] == "run"
+    args = ["run", "--python", python, *args[1:]]  # what the host's uv would pick, pinned to one version
+    env = quant_env(**env, QUANT_BASE_URL=simulator.base_url, UV_PROJECT_ENVIRONMENT=str(tmp_path / "venv"))
+    async with Client(StdioServerParameters(command=uv, args=args, env=env)) as client:
+        assert "list_models" in {tool.name for tool in (await client.list_tools()).tools}
+        result = await client.call_tool("list_models", {})
+        assert not result.is_error, text_of(result)
+    ran = subprocess.run([str(tmp_path / "venv" / "bin" / "python"), "--version"], capture_output=True, text=True)
+    assert ran.stdout.startswith(f"Python {version}."), ran

@@ -484,8 +484,11 @@ OPERATIONS = [
             "Continue a stored conversation in one call: reads the session's history, asks the model with "
             "that history plus your `message` (streamed like chat_stream, using the session's model unless "
             "you give `modelId`), then appends your message and the answer, with the token usage, to the "
-            "session. If the model call fails nothing is appended; if only the append fails you still get "
-            "the answer, with a `warning`. Attachments go to the model; the session keeps a note of them. " + CONTENT_HELP
+            "session. Calls on one session run one at a time, so the session holds what the model saw. If the "
+            "model call fails nothing is appended; if only the append fails you still get the answer, with a "
+            "`warning`. If you cancel the call, the session holds either neither turn or both: before retrying, "
+            "read it (get_session) and retry only if its last messages are not your message and an answer. "
+            "Attachments go to the model; the session keeps a note of them. " + CONTENT_HELP
         ),
         route=None,  # it sends through get_session, chat_stream and update_session
         arguments=ChatInSessionArguments,

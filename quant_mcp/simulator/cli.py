@@ -26,7 +26,13 @@ def _token(value: str) -> tuple[str, str | None]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="quant-mcp simulate", description="Run the local Quant AI API simulator.")
+    parser = argparse.ArgumentParser(
+        prog="quant-mcp simulate",
+        description=(
+            "Run the local Quant AI API simulator on HTTP until Ctrl-C. Without --token it accepts any "
+            "non-empty bearer token, for any organisation. Point quant-mcp at it with QUANT_BASE_URL."
+        ),
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=4010, help="port to listen on; 0 picks a free one (default 4010)")
     parser.add_argument(
@@ -35,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="TOKEN[:ORG]",
-        help="accept only this bearer token, for ORG only when given (repeatable)",
+        help="accept only this bearer token, for ORG only when given (repeatable); without it, any bearer token is accepted",
     )
     parser.add_argument("--chunk-delay", type=float, default=0.0, metavar="SECONDS", help="pause between SSE chunks")
     return parser

@@ -5,13 +5,17 @@
 #                                       it imports fs.globSync, which Node 20 lacks)
 #   supergateway                        a stdio -> Streamable HTTP bridge (the suite speaks HTTP only)
 #   @modelcontextprotocol/inspector     the official Inspector, whose --cli mode lists things
+#   @modelcontextprotocol/sdk           the official TypeScript SDK, whose client most desktop hosts use
+#   @anthropic-ai/mcpb                  the desktop bundle (MCPB) tool: validate, pack, unpack
 # Node 22 itself comes from the npm package node-linux-<arch> when the system node is older.
 # Cache: $QUANT_MCP_NODE_CACHE (default ~/.cache/quant-mcp/node-tools, about 400 MB).
-# After `ensure_node_tools`: $NODE, $SUITE, $SUPERGATEWAY, $INSPECTOR are absolute paths.
+# After `ensure_node_tools`: $NODE, $SUITE, $SUPERGATEWAY, $INSPECTOR, $MCPB are absolute paths.
 
 CONFORMANCE_VERSION=0.1.16
 SUPERGATEWAY_VERSION=4.0.0
 INSPECTOR_VERSION=2.12.0
+TS_SDK_VERSION=1.32.2
+MCPB_VERSION=2.1.2
 NODE_VERSION=22.23.3
 NODE_CACHE="${QUANT_MCP_NODE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/quant-mcp/node-tools}"
 
@@ -59,21 +63,26 @@ ensure_node_tools() {
 
   if ! _has_version @modelcontextprotocol/conformance "$CONFORMANCE_VERSION" \
       || ! _has_version supergateway "$SUPERGATEWAY_VERSION" \
-      || ! _has_version @modelcontextprotocol/inspector "$INSPECTOR_VERSION"; then
-    echo "installing the MCP conformance suite, supergateway and the Inspector into $NODE_CACHE/pkg ..." >&2
+      || ! _has_version @modelcontextprotocol/inspector "$INSPECTOR_VERSION" \
+      || ! _has_version @modelcontextprotocol/sdk "$TS_SDK_VERSION" \
+      || ! _has_version @anthropic-ai/mcpb "$MCPB_VERSION"; then
+    echo "installing the MCP conformance suite, supergateway, the Inspector, the TypeScript SDK and mcpb into $NODE_CACHE/pkg ..." >&2
     mkdir -p "$NODE_CACHE/pkg"
     [ -f "$NODE_CACHE/pkg/package.json" ] || echo '{"private":true}' > "$NODE_CACHE/pkg/package.json"
     npm install --prefix "$NODE_CACHE/pkg" --no-audit --no-fund --loglevel=error \
       "@modelcontextprotocol/conformance@$CONFORMANCE_VERSION" \
       "supergateway@$SUPERGATEWAY_VERSION" \
-      "@modelcontextprotocol/inspector@$INSPECTOR_VERSION" >&2 || die "npm install of the MCP tools failed"
+      "@modelcontextprotocol/inspector@$INSPECTOR_VERSION" \
+      "@modelcontextprotocol/sdk@$TS_SDK_VERSION" \
+      "@anthropic-ai/mcpb@$MCPB_VERSION" >&2 || die "npm install of the MCP tools failed"
   fi
   flock -u 9
 
   SUITE="$NODE_CACHE/pkg/node_modules/@modelcontextprotocol/conformance/dist/index.js"
   SUPERGATEWAY="$NODE_CACHE/pkg/node_modules/supergateway/dist/index.js"
   INSPECTOR="$NODE_CACHE/pkg/node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js"
-  for f in "$NODE" "$SUITE" "$SUPERGATEWAY" "$INSPECTOR"; do [ -e "$f" ] || die "missing after install: $f"; done
+  MCPB="$NODE_CACHE/pkg/node_modules/@anthropic-ai/mcpb/dist/cli/cli.js"
+  for f in "$NODE" "$SUITE" "$SUPERGATEWAY" "$INSPECTOR" "$MCPB"; do [ -e "$f" ] || die "missing after install: $f"; done
 }
 
 # The quant-mcp command: $QUANT_MCP, else the repository's venv, else the one on PATH.

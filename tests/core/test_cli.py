@@ -70,3 +70,118 @@ def test_simulate_prints_its_url_serves_and_stops_on_ctrl_c():
         assert "tok-cli" not in process.stderr.read()
     finally:
         process.kill()
+
+
+# ----------------------------------------------------------------------------- help and misconfiguration
+
+
+def test_help_says_what_each_command_and_option_does_and_how_credentials_are_given():
+    top = run("--help")
+    assert top.returncode == 0
+    assert "QUANT_API_TOKEN" in top.stdout and "QUANT_ORGANIZATION" in top.stdout and "quant-mcp demo" in top.stdout
+    for command in ("serve", "tools", "demo", "simulate"):
+        assert re.search(rf"^    {command}\s+\S", top.stdout, re.M), f"{command} has no description"
+    serve = run("serve", "--help").stdout
+    assert "QUANT_API_TOKEN" in serve
+    options = re.findall(r"^  (--[\w-]+)(.*(?:\n {10,}.*)*)", serve, re.M)
+    assert len(options) >= 17
+    for option, text in options:
+        assert text.strip(), f"serve {option} has no help"
+    assert "stdio" in dict(options)["--transport"]
+    assert "QUANT_API_TOKEN" in dict(options)["--simulate"]  # says it ignores the credentials
+    for command in ("tools", "demo"):
+        assert run(command, "--help").stdout.count("\n") > 3
+    simulate = run("simulate", "--help").stdout
+    assert "any" in simulate and "bearer token" in simulate and "--token" in simulate
+
+
+def test_bad_settings_are_named_by_their_environment_variables_all_at_once():
+    result = subprocess.run(
+        [*QUANT_MCP, "tools"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "QUANT_READ_ONLY": "maybe",
+            "QUANT_TIMEOUT": "-1",
+            "QUANT_BASE_URL": "dashboard.quantcdn.io",
+        },
+    )
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "QUANT_READ_ONLY: should be true or false (got 'maybe')" in result.stderr
+    assert "QUANT_TIMEOUT: Input should be greater than 0" in result.stderr
+    assert "QUANT_BASE_URL: must start with http:// or https://" in result.stderr
+    assert "read_only" not in result.stderr
+
+
+def test_a_secret_setting_is_never_quoted_in_its_error():
+    result = subprocess.run(
+        [*QUANT_MCP, "tools"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "QUANT_HTTP_TOKENS": "s3cret-value", "QUANT_HTTP_AUTH": "sometimes"},
+    )
+    assert "QUANT_HTTP_AUTH" in result.stderr and "s3cret-value" not in result.stderr
+
+
+def test_a_mistyped_tool_name_gets_the_closest_names():
+    result = run("tools", "--tools", "list_agent,chat_streem")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "chat_streem (did you mean chat_stream?)" in result.stderr
+    assert "list_agent (did you mean list_agents" in result.stderr
+
+
+def test_tools_with_dynamic_toolsets_reports_what_the_server_offers_at_start():
+    result = run("tools", "--dynamic-toolsets")
+    assert result.returncode == 0
+    assert "none at start with --dynamic-toolsets" in result.stdout and "enable_toolset" in result.stdout
+    assert not [line for line in result.stdout.splitlines()[1:] if re.search(r"\s(yes\s+){2}", line)]
+
+
+def test_a_wrong_base_url_names_the_url_and_the_setting():
+    async def call() -> str:
+        from mcp import Client, StdioServerParameters
+
+        env = {"PATH": "/usr/bin:/bin", "QUANT_API_TOKEN": "qc_x", "QUANT_ORGANIZATION": "org"}
+        env |= {"QUANT_BASE_URL": "http://127.0.0.1:9", "QUANT_MAX_RETRIES": "0"}
+        async with Client(StdioServerParameters(command=sys.executable, args=["-m", "quant_mcp", "serve"], env=env)) as client:
+            result = await client.call_tool("list_models", {})
+            assert result.is_error
+            return result.content[0].text
+
+    import anyio
+
+    text = anyio.run(call)
+    assert "http://127.0.0.1:9" in text and "QUANT_BASE_URL" in text, text
+
+
+def test_no_organisation_and_no_token_are_reported_together():
+    async def call() -> str:
+        from mcp import Client, StdioServerParameters
+
+        params = StdioServerParameters(command=sys.executable, args=["-m", "quant_mcp", "serve"], env={"PATH": "/usr/bin:/bin"})
+        async with Client(params) as client:
+            result = await client.call_tool("list_models", {})
+            assert result.is_error
+            return result.content[0].text
+
+    import anyio
+
+    text = anyio.run(call)
+    assert "QUANT_ORGANIZATION" in text and "QUANT_API_TOKEN" in text, text
+
+
+def test_serve_simulate_uses_the_simulators_identity_whatever_the_environment_says():
+    async def call() -> bool:
+        from mcp import Client, StdioServerParameters
+
+        env = {"PATH": "/usr/bin:/bin", "QUANT_API_TOKEN": "qc_real-token", "QUANT_ORGANIZATION": "my-org"}
+        params = StdioServerParameters(command=sys.executable, args=["-m", "quant_mcp", "serve", "--simulate"], env=env)
+        async with Client(params) as client:
+            return (await client.call_tool("list_models", {})).is_error
+
+    import anyio
+
+    assert anyio.run(call) is False

@@ -70,3 +70,27 @@ async def test_advertise_list_changes() -> None:
     async with Client(server, mode="legacy") as client:
         capabilities = client.server_capabilities
         assert capabilities.tools and capabilities.tools.list_changed, MOVED.format("create_initialization_options")
+
+
+async def test_session_open() -> None:
+    import httpx
+
+    server = MCPServer("t")
+    app = server.streamable_http_app()
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+    }
+    headers = {"Accept": "application/json, text/event-stream"}
+    async with (
+        server.session_manager.run(),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://127.0.0.1:8000") as web,
+    ):
+        opened = await web.post("/mcp", json=initialize, headers=headers)
+        assert opened.status_code == 200, opened.text
+        session_id = opened.headers["mcp-session-id"]
+        assert sdk.session_open(server, session_id), MOVED.format("StreamableHTTPSessionManager._server_instances")
+        await web.delete("/mcp", headers=headers | {"mcp-session-id": session_id})
+        assert not sdk.session_open(server, session_id), MOVED.format("StreamableHTTPSessionManager._server_instances")

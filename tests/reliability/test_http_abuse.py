@@ -162,18 +162,29 @@ def _jsonrpc_answer(response: httpx.Response) -> dict[str, Any]:
 
 
 async def test_many_sessions_opened_and_abandoned(simulator: Simulator, caplog: pytest.LogCaptureFixture) -> None:
-    """300 clients initialize a session and vanish without closing it."""
-    async with http_service(simulator) as url, httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=20)) as web:
+    """300 sessions initialized by one client identity, none ever closed: the first
+    QUANT_LIMIT_SESSIONS open, the rest are refused with 429 and Retry-After, and the server
+    stays healthy (limits per identity: tests/security/test_limits.py)."""
+    statuses: list[int] = []
+    async with (
+        http_service(simulator, limit_sessions=50) as url,
+        httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=20)) as web,
+    ):
 
         async def abandon() -> None:
             response = await web.post(f"{url}/mcp", json=INITIALIZE, headers=MCP)
-            assert response.status_code == 200 and response.headers.get("mcp-session-id")
+            statuses.append(response.status_code)
+            if response.status_code == 200:
+                assert response.headers.get("mcp-session-id")
+            else:
+                assert response.status_code == 429 and "QUANT_LIMIT_SESSIONS" in response.text and response.headers["Retry-After"]
 
         async with anyio.create_task_group() as tg:
             for _ in range(300):
                 tg.start_soon(abandon)
         assert not tracebacks(caplog), tracebacks(caplog)
         await healthy(web, url)
+    assert statuses.count(200) == 50 and statuses.count(429) == 250
 
 
 async def test_stalled_and_dropped_connections_do_not_stop_service(simulator: Simulator) -> None:

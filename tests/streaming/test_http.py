@@ -46,7 +46,8 @@ async def test_deltas_cross_http_while_the_upstream_is_still_streaming(simulator
 
 
 async def test_over_http_only_quant_allowed_dirs_count_not_the_clients_roots(simulator, tmp_path):
-    """Roots name directories on the client's machine; a remote client must not open the server's."""
+    """Roots name directories on the client's machine; a remote client must not open the server's
+    (with file attachments over HTTP turned on, only QUANT_ALLOWED_DIRS counts)."""
     rooted = tmp_path / "client-root"
     allowed = tmp_path / "allowed"
     for directory in (rooted, allowed):
@@ -57,7 +58,7 @@ async def test_over_http_only_quant_allowed_dirs_count_not_the_clients_roots(sim
         return types.ListRootsResult(roots=[types.Root(uri=rooted.as_uri())])
 
     async with (
-        http_service(simulator, allowed_dirs=[str(allowed)]) as url,
+        http_service(simulator, allowed_dirs=[str(allowed)], http_file_attachments=True) as url,
         http_client(url, "legacy", list_roots_callback=list_roots) as client,
     ):
         refused = await client.call_tool("chat", chat_arguments([{"file": {"path": str(rooted / "photo.png")}}]))

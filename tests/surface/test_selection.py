@@ -8,7 +8,7 @@ import sys
 import pytest
 from mcp import Client
 
-from quant_mcp.catalog import OPERATIONS, OPERATIONS_BY_NAME, Toolset
+from quant_mcp.catalog import OPERATIONS, Toolset
 from quant_mcp.catalog.base import DEFAULT_TOOLSETS
 from quant_mcp.config import Settings
 from quant_mcp.server import build_server
@@ -68,20 +68,22 @@ async def test_read_only_mode_offers_no_tool_that_writes(simulator, era):
 
 
 @pytest.mark.parametrize(
-    ("setting", "value", "listed_as"),
+    ("setting", "value", "listed_as", "suggested"),
     [
-        ("toolsets", ["default", "agent"], "agent"),
-        ("tools", ["list_agent"], "list_agent"),
-        ("exclude_tools", ["chat_streaming"], "chat_streaming"),
+        ("toolsets", ["default", "agent"], "agent", "agents"),
+        ("tools", ["list_agent"], "list_agent", "list_agents"),
+        ("exclude_tools", ["chat_streaming"], "chat_streaming", "chat_stream"),
     ],
 )
-def test_unknown_names_stop_startup_listing_the_valid_ones(setting, value, listed_as):
+def test_unknown_names_stop_startup_with_the_closest_valid_ones(setting, value, listed_as, suggested):
     with pytest.raises(SelectionError) as raised:
         select_operations(Settings(_env_file=None, **{setting: value}))
     message = str(raised.value)
-    assert listed_as in message
-    valid = [toolset.value for toolset in Toolset] if setting == "toolsets" else list(OPERATIONS_BY_NAME)
-    assert all(name in message for name in valid)
+    assert f"{listed_as} (did you mean {suggested}" in message
+    if setting == "toolsets":  # a short list: all of it
+        assert all(toolset.value in message for toolset in Toolset)
+    else:  # 110 names would bury the suggestion
+        assert "`quant-mcp tools` lists every tool" in message and "get_ai_search_usage" not in message
 
 
 def test_the_cli_reports_an_unknown_toolset_without_a_traceback():
@@ -93,7 +95,7 @@ def test_the_cli_reports_an_unknown_toolset_without_a_traceback():
         env={"PATH": "/usr/bin:/bin"},
     )
     assert done.returncode != 0
-    assert "Unknown toolset(s) agentz" in done.stderr and "slack_bots" in done.stderr
+    assert "agentz (did you mean agents?)" in done.stderr and "slack_bots" in done.stderr
     assert "Traceback" not in done.stderr
 
 
