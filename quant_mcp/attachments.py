@@ -240,6 +240,11 @@ class _Collector:
         return {"role": message.role, "content": [await self._block(block) for block in message.content]}
 
     async def _block(self, block: Any) -> dict[str, Any]:
+        if (
+            isinstance(block, ImageBlock | VideoBlock | DocumentBlock)
+            and getattr(block, next(iter(type(block).model_fields))).source.bytes is None
+        ):
+            return block.model_dump(mode="json", by_alias=True, exclude_none=True)  # an s3Location: nothing to carry
         if isinstance(block, ImageBlock | VideoBlock | DocumentBlock):
             kind = next(iter(type(block).model_fields))
             spec = getattr(block, kind)

@@ -47,6 +47,7 @@ def _settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
         "exclude_tools": args.exclude_tools,
         "read_only": args.read_only or None,
         "dynamic_toolsets": args.dynamic_toolsets or None,
+        "tool_mode": args.tool_mode,
         "api_routes": args.api_routes,
         "organization": args.organization,
         "base_url": args.base_url,
@@ -64,9 +65,14 @@ def _add_selection_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exclude-tools", help="Tools to hide, comma-separated (QUANT_EXCLUDE_TOOLS).")
     parser.add_argument("--read-only", action="store_true", help="Offer only tools that change nothing (QUANT_READ_ONLY).")
     parser.add_argument(
+        "--tool-mode",
+        choices=["tools", "search"],
+        help="tools: a typed tool per operation; search: find/describe/call tools reaching every operation (QUANT_TOOL_MODE).",
+    )
+    parser.add_argument(
         "--dynamic-toolsets",
         action="store_true",
-        help="Start with three discovery tools only; enable_toolset adds toolsets on request (QUANT_DYNAMIC_TOOLSETS).",
+        help="Deprecated, use --tool-mode search: start with three discovery tools only (QUANT_DYNAMIC_TOOLSETS).",
     )
     parser.add_argument(
         "--api-routes",

@@ -191,19 +191,21 @@ class QuantClient:
 
     @asynccontextmanager
     async def stream_events(
-        self, method: str, path: str, *, body: Any, token: str | None = None
+        self, method: str, path: str, *, body: Any, token: str | None = None, read_timeout: float | None = None
     ) -> AsyncIterator[AsyncIterator[ServerSentEvent]]:
         """Open an SSE stream and yield its events as they arrive.
 
         Leaving the ``async with`` block (normally, by error or by cancellation) closes the
         upstream connection at once. Streams are never retried: a POST may have started work.
+        ``read_timeout`` (default QUANT_TIMEOUT) bounds each wait for data once the stream is open;
+        a caller that watches silences itself (the relay) passes a longer one.
         """
         body_headers, content = _content(body)
         headers = self._auth(token) | {"Accept": "text/event-stream"} | body_headers
         timeout = httpx.Timeout(
             self.settings.stream_timeout,
             connect=self.settings.connect_timeout,
-            read=self.settings.timeout,
+            read=read_timeout if read_timeout is not None else self.settings.timeout,
             pool=self.settings.timeout,  # waiting for a free connection is this server's queue, not the answer
         )
         request = self._http.build_request(method, path, content=content, headers=headers, timeout=timeout)

@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     timeout: float = Field(30.0, gt=0, description="Seconds to wait for a Quant API response.")
     connect_timeout: float = Field(10.0, gt=0, description="Seconds to wait for a connection.")
     stream_timeout: float = Field(300.0, gt=0, description="Seconds a streamed answer or image generation may take in all.")
+    chat_timeout: float = Field(120.0, gt=0, description="Seconds to wait for a buffered chat answer (the chat tool).")
+    progress_interval: float = Field(
+        5.0, gt=0, le=60, description="Seconds a waiting tool call may stay silent before it sends a progress notification."
+    )
     max_retries: int = Field(
         2,
         ge=0,
@@ -106,7 +110,13 @@ class Settings(BaseSettings):
     tools: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Extra single tools to enable by name.")
     exclude_tools: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Tools to hide by name.")
     read_only: bool = Field(False, description="Offer only tools that do not change anything.")
-    dynamic_toolsets: bool = Field(False, description="Start with discovery tools only; enable toolsets on request.")
+    tool_mode: Literal["tools", "search"] = Field(
+        "tools",
+        description="tools: one typed tool per operation; search: three tools (find, describe, call) that reach every operation.",
+    )
+    dynamic_toolsets: bool = Field(
+        False, description="Deprecated (use QUANT_TOOL_MODE=search): start with discovery tools only; enable toolsets on request."
+    )
     allowed_dirs: Annotated[list[Path], NoDecode] = Field(
         default_factory=list,
         description="Directories chat attachments may be read from by path, besides the client's MCP roots: absolute paths separated by commas or the platform's path separator.",

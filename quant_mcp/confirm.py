@@ -48,7 +48,7 @@ from quant_mcp.pipeline import Call, Next, Outcome, shown
 
 log = logging.getLogger("quant_mcp.confirm")
 
-ASKS = "The user is asked to confirm first when their client supports it."
+ASKS = "Asks the user to confirm first, if the client can."
 QUESTION = "confirm"  # the key of our one question in input_requests / input_responses
 _STATE_VERSION = 1
 _INPUT_REQUIRED = "2026-07-28"  # the first protocol version that asks through InputRequiredResult

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 
+from quant_mcp.dialect import field_messages
+
 STATUS_MEANINGS = {
     400: "the request was rejected as invalid",
     401: "the Quant API token is missing, invalid or expired (check QUANT_API_TOKEN)",
@@ -61,6 +63,12 @@ class UpstreamStatusError(QuantAPIError):
     ) -> UpstreamStatusError:
         detail = error_detail(body)
         message = f"Quant API {status} on {method} {path}: {meaning_of(status)}"
+        if status == 404 and path.rstrip("/").endswith("/ai/config"):
+            message = (
+                f"Quant API 404 on {method} {path}: this deployment does not offer AI configuration on that route "
+                "(/ai/config is in the TypeScript client 4.0-4.4 only and absent from newer API versions); "
+                "see the organisation's AI settings in the Quant dashboard instead"
+            )
         if detail:
             message += f". Upstream said: {detail}"
         return cls(message, status=status, detail=detail, retry_after=retry_after)
@@ -91,12 +99,15 @@ def meaning_of(status: int) -> str:
 
 
 def error_detail(body: bytes) -> str:
-    """The human part of an upstream error body ({message}, {error}, {code}), shortened."""
+    """The human part of an upstream error body ({message}, {error}, {code}), shortened, with each
+    field's messages of a Laravel validation failure ({message, errors: {field: [messages]}})."""
     try:
         data = json.loads(body)
     except ValueError:
         return body.decode("utf-8", "replace").strip()[:200]
     if isinstance(data, dict):
         parts = [str(data[key]) for key in ("message", "error", "code") if isinstance(data.get(key), str)]
-        return " / ".join(dict.fromkeys(parts))[:300]
+        said = " / ".join(dict.fromkeys(parts))[:300]
+        fields = field_messages(data)
+        return f"{said} Fields: {fields}" if said and fields else said or fields
     return ""

@@ -36,7 +36,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ContentBlock
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from quant_mcp import attachments, catalog, streaming
+from quant_mcp import attachments, catalog, dialect, streaming
 from quant_mcp.catalog.base import QUERY, Operation, PathId, Route, ToolArguments
 from quant_mcp.client import QuantClient
 from quant_mcp.config import Settings
@@ -276,7 +276,7 @@ def render(op: Operation, arguments: ToolArguments, organisation: str, settings:
             body = route.body(arguments)
         elif body_fields:
             body = arguments.model_dump(mode="json", by_alias=True, exclude_none=True, include=body_fields)
-    timeout = settings.stream_timeout if op.slow else None
+    timeout = settings.stream_timeout if op.slow else settings.chat_timeout if op.model_answer else None
     return Request(route.method, path, query, body, timeout)
 
 
@@ -316,6 +316,8 @@ def shape(call: Call[Any], data: Any) -> tuple[Any, Sequence[ContentBlock]]:
         route = op.route_for(call.settings.api_routes)
         if route.response is not None and not op.streamed:
             data = route.response(data)
+        if op.model_answer:
+            data = dialect.read_chat(data)
         if data is None:
             data = call.request.body if isinstance(call.request.body, dict) else {}
     media: Sequence[ContentBlock] = ()
@@ -325,13 +327,18 @@ def shape(call: Call[Any], data: Any) -> tuple[Any, Sequence[ContentBlock]]:
 
 
 def check(op: Operation, data: Any, media: Sequence[ContentBlock] = ()) -> Outcome:
-    """Validate an answer against the result model; a mismatch is a clear tool error."""
+    """Validate an answer against the result model. The answer came with a success status, so a
+    mismatch is never an error (the agent would repeat a write that happened): the answer is
+    passed through as ``upstreamAnswer`` with a ``notice`` that says the request succeeded."""
     try:
         result: BaseModel = op.result.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise ToolError(
-            f"The Quant API answered {op.name} with an unexpected shape ({where}: {first['msg']}); the API may have changed."
-        ) from None
+        notice = (
+            f"The Quant API carried out {op.name} (it answered with a success status), but its answer does not have the "
+            f"shape this server knows ({where}: {first['msg']}); it is passed through unchanged as upstreamAnswer. "
+            "Do not repeat the request."
+        )
+        return Outcome({"upstreamAnswer": data, "notice": notice}, media)
     return Outcome(result.model_dump(mode="json", by_alias=True, exclude_none=True), media)

@@ -19,11 +19,14 @@ from quant_mcp.client import QuantClient
 from quant_mcp.config import Settings
 from quant_mcp.confirm import ask_before_destroying, request_state_security
 from quant_mcp.limits import limit_calls, limit_listen_streams
+from quant_mcp.model_limits import clamp_max_tokens
 from quant_mcp.pipeline import CallMiddleware, Credentials, Runtime, configured_credentials
+from quant_mcp.progress import keep_alive
 from quant_mcp.prompts import register_prompts
 from quant_mcp.redact import REDACTOR, install_log_redaction, redact_replies
 from quant_mcp.resources import change_notices, register_resources, remember_request
 from quant_mcp.schema_cache import schema_cache
+from quant_mcp.search import SEARCH_INSTRUCTIONS, register_search_tools
 from quant_mcp.subscriptions import TenantBus
 from quant_mcp.tools import build_tools
 from quant_mcp.toolsets import DynamicToolsets, check_selection, hide_writing_tools_when_asked, select_operations
@@ -32,8 +35,16 @@ log = logging.getLogger("quant_mcp")
 
 # Call middleware, outermost first: every call of the pipeline (tool, resource, prompt,
 # completion, a flow's steps) runs through each, in this order.
-# A call over its limits is refused before the user is asked anything.
-CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (limit_calls, ask_before_destroying, change_notices)
+# A call over its limits is refused before the user is asked anything; the heartbeat of a
+# waiting call starts once the user has agreed to it; maxTokens is clamped innermost, so what
+# the other middleware see is the call as the agent made it.
+CALL_MIDDLEWARE: tuple[CallMiddleware, ...] = (
+    limit_calls,
+    ask_before_destroying,
+    keep_alive,
+    change_notices,
+    clamp_max_tokens,
+)
 
 INSTRUCTIONS = """\
 Tools for the Quant AI platform (QuantCDN): chat with foundation models (buffered or streamed, \
@@ -68,8 +79,14 @@ def build_server(
     Streamable HTTP endpoint require a bearer token.
     """
 
+    search = settings.tool_mode == "search"
+    if settings.dynamic_toolsets:
+        log.warning(
+            "QUANT_DYNAMIC_TOOLSETS / --dynamic-toolsets is deprecated and will be removed in a future release: "
+            "use QUANT_TOOL_MODE=search (--tool-mode search), which reaches every operation through three tools."
+        )
     confirm = settings.confirm_destructive != "never"  # destructive tools' descriptions say the user is asked
-    tools = [] if settings.dynamic_toolsets else build_tools(select_operations(settings), confirm=confirm)
+    tools = [] if settings.dynamic_toolsets or search else build_tools(select_operations(settings), confirm=confirm)
     schema_cache().save()  # the next start reads the tools' schemas instead of generating them
 
     @asynccontextmanager
@@ -94,7 +111,7 @@ def build_server(
             stack.push_async_callback(client.aclose)
             yield Runtime(settings=effective, client=client, credentials=credentials, middleware=CALL_MIDDLEWARE)
 
-    dynamic = DynamicToolsets(settings) if settings.dynamic_toolsets else None
+    dynamic = DynamicToolsets(settings) if settings.dynamic_toolsets and not search else None
     bus = TenantBus()  # 2026-era listen streams hear only their own tenant
     middleware = [
         redact_replies,
@@ -108,7 +125,7 @@ def build_server(
         "quant-mcp",
         title="Quant AI",
         version=__version__,
-        instructions=INSTRUCTIONS + (DYNAMIC_INSTRUCTIONS if settings.dynamic_toolsets else ""),
+        instructions=INSTRUCTIONS + (DYNAMIC_INSTRUCTIONS if dynamic else "") + (SEARCH_INSTRUCTIONS if search else ""),
         website_url="https://www.quantcdn.io",
         lifespan=lifespan,
         log_level=settings.log_level,
@@ -120,7 +137,10 @@ def build_server(
         auth=auth,
         request_state_security=request_state_security(settings),  # QUANT_REQUEST_STATE_KEYS: answers to any replica
     )
-    if dynamic:
+    if search:
+        check_selection(settings)
+        register_search_tools(server, settings, confirm=confirm)
+    elif dynamic:
         check_selection(settings)
         dynamic.register(server)
     register_resources(server)

@@ -18,55 +18,95 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools.base import Tool
 from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
 from mcp.types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from quant_mcp import pipeline
 from quant_mcp.catalog.base import BASE64_PATTERN, Operation, ToolArguments
 from quant_mcp.confirm import ASKS, Answered
 from quant_mcp.pipeline import Outcome, shown
 from quant_mcp.schema_cache import schema_cache
+from quant_mcp.schemas import input_schema, output_schema
 
-MAX_TEXT_CHARS = 20_000  # the readable copy of a result; structured content is never cut
+# The readable copy of a result stays under this many bytes of UTF-8, so under 25,000 tokens with
+# any tokenizer, byte-level ones included (clients cap a tool result there); structured content
+# is never cut.
+MAX_TEXT_BYTES = 24_000
+SHOWN_NUMBERS = 8  # a longer list of numbers (an embedding) shows in the text as its length and first values
 
 
 def render(op: Operation, outcome: Outcome) -> CallToolResult:
-    """Structured content plus a readable text (a summary line, then the JSON), followed by any
-    media blocks (images) the operation returns."""
+    """Structured content, complete, plus a readable text: a summary line, then the JSON once, with
+    bulky parts summarised (see :func:`readable`); then any media blocks (images)."""
     structured = outcome.structured
-    summary = op.summary(structured) if op.summary else ""
-    data = json.dumps(structured, ensure_ascii=False, separators=(",", ":"))
-    if len(data) > MAX_TEXT_CHARS:
-        data = data[:MAX_TEXT_CHARS] + f"... [truncated; {len(data)} characters in all, see structuredContent]"
-    text = "\n".join(part for part in [summary, data] if part)
+    passed_through = "upstreamAnswer" in structured and "notice" in structured  # pipeline.check: an unforeseen 2xx answer
+    summary = structured["notice"] if passed_through else op.summary(structured) if op.summary else ""
+    summary = _cut(summary, MAX_TEXT_BYTES // 4, "...")
+    text = "\n".join(part for part in [summary, readable(structured, MAX_TEXT_BYTES - _size(summary) - 1)] if part)
     return CallToolResult(content=[TextContent(type="text", text=text), *outcome.media], structured_content=structured)
 
 
+def readable(structured: dict[str, Any], limit: int) -> str:
+    """The result as compact JSON of at most ``limit`` bytes: long lists of numbers become
+    "<1024 numbers: 0.01, -0.2, ...>", and a result still too long shows the first items of its
+    longest list that fit, saying how many there are (structured content has them all)."""
+    shown = _numbers_summarised(structured)
+    data = _json(shown)
+    if _size(data) <= limit:
+        return data
+    key = max((k for k, v in shown.items() if isinstance(v, list)), key=lambda k: len(_json(shown[k])), default=None)
+    if key is not None:
+        items = shown[key]
+        low, high = 0, len(items)  # the most items that fit, found by halving
+        while low < high:
+            middle = (low + high + 1) // 2
+            note = f"showing the first {middle} of {len(items)} {key}; structuredContent has all of them"
+            if _size(_json({**shown, key: items[:middle], "note": note})) <= limit:
+                low = middle
+            else:
+                high = middle - 1
+        note = f"showing the first {low} of {len(items)} {key}; structuredContent has all of them"
+        data = _json({**shown, key: items[:low], "note": note})
+        if _size(data) <= limit:
+            return data
+    return _cut(data, limit, f"... [cut at {limit} bytes of {_size(data)}; structuredContent has the whole answer]")
+
+
+def _size(text: str) -> int:
+    return len(text.encode())
+
+
+def _cut(text: str, limit: int, tail: str) -> str:
+    """``text`` in at most ``limit`` bytes, ending with ``tail`` when it had to be cut."""
+    if _size(text) <= limit:
+        return text
+    return text.encode()[: max(0, limit - _size(tail))].decode(errors="ignore") + tail
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _numbers_summarised(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _numbers_summarised(item) for key, item in value.items()}
+    if isinstance(value, list):
+        if len(value) > SHOWN_NUMBERS and all(isinstance(item, int | float) and not isinstance(item, bool) for item in value):
+            first = ", ".join(f"{item:.4g}" if isinstance(item, float) else str(item) for item in value[:3])
+            return f"<{len(value)} numbers: {first}, ...>"
+        return [_numbers_summarised(item) for item in value]
+    return value
+
+
 def annotations_for(op: Operation) -> ToolAnnotations:
+    """The operation's hints, each left out where it equals the protocol's default (not read-only,
+    destructive, not idempotent, open world): clients read a missing hint as its default. No
+    title either: the tool's own title says it."""
+    destructive = op.destructive and not op.read_only
     return ToolAnnotations(
-        title=op.title,
-        read_only_hint=op.read_only,
-        destructive_hint=op.destructive if not op.read_only else False,
-        idempotent_hint=op.idempotent,
-        open_world_hint=True,
+        read_only_hint=True if op.read_only else None,
+        destructive_hint=False if not destructive and not op.read_only else None,
+        idempotent_hint=True if op.idempotent else None,
     )
-
-
-def input_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The arguments model's JSON Schema, tidied for agents: no titles, no ``null`` alternatives."""
-    return _tidy(model.model_json_schema(by_alias=True))
-
-
-def _tidy(node: Any) -> Any:
-    if isinstance(node, dict):
-        any_of = node.get("anyOf")
-        if isinstance(any_of, list) and {"type": "null"} in any_of and node.get("default", ...) is None:
-            rest = [alt for alt in any_of if alt != {"type": "null"}]
-            node = {k: v for k, v in node.items() if k not in ("anyOf", "default")}
-            node = {**(rest[0] if len(rest) == 1 else {"anyOf": rest}), **node}
-        return {k: _tidy(v) for k, v in node.items() if not (k == "title" and isinstance(v, str))}
-    if isinstance(node, list):
-        return [_tidy(item) for item in node]
-    return node
 
 
 @dataclass
@@ -162,9 +202,7 @@ def build_tool(op: Operation, name: str | None = None, *, confirm: bool = True) 
         except Answered as answered:  # the user was asked, or said no: nothing was sent
             return answered.result
 
-    parameters, output_schema = schema_cache().schemas(
-        op, lambda: (input_schema(op.arguments), _tidy(op.result.model_json_schema(by_alias=True)))
-    )
+    parameters, result_schema = schema_cache().schemas(op, lambda: (input_schema(op.arguments), output_schema(op.result)))
     description = op.description
     if name != op.name:
         description = f"Deprecated: renamed to {op.name}; this name will be removed in a future release. " + description
@@ -176,7 +214,7 @@ def build_tool(op: Operation, name: str | None = None, *, confirm: bool = True) 
         title=op.title,
         description=description,
         parameters=parameters,
-        fn_metadata=_Arguments(arg_model=op.arguments, output_schema=output_schema),
+        fn_metadata=_Arguments(arg_model=op.arguments, output_schema=result_schema),
         is_async=True,
         context_kwarg="ctx",
         annotations=annotations_for(op),

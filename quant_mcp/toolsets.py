@@ -144,8 +144,12 @@ async def hide_writing_tools_when_asked(ctx: ServerRequestContext[Any, Any], cal
     """
     if not asks_read_only(ctx):
         return await call_next(ctx)
-    if ctx.method == "tools/call" and _writes((ctx.params or {}).get("name")):
-        name = (ctx.params or {}).get("name")
+    params = ctx.params or {}
+    name = params.get("name")
+    arguments = params.get("arguments")
+    if name == "call_operation" and isinstance(arguments, dict):  # search mode: the operation it runs is what counts
+        name = arguments.get("name")
+    if ctx.method == "tools/call" and _writes(name):
         return CallToolResult(
             is_error=True,
             content=[

@@ -32,8 +32,9 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def simulator() -> AsyncIterator[Simulator]:
-    """The Quant AI simulator on an ephemeral loopback port, two tenants bound to their orgs."""
-    async with Simulator(tokens={TEST_TOKEN: TEST_ORG, OTHER_TOKEN: OTHER_ORG}) as sim:
+    """The Quant AI simulator on an ephemeral loopback port, two tenants bound to their orgs,
+    speaking the generated reference's dialect (tests/live runs the live one)."""
+    async with Simulator(tokens={TEST_TOKEN: TEST_ORG, OTHER_TOKEN: OTHER_ORG}, dialect="spec") as sim:
         yield sim
 
 

@@ -14,44 +14,42 @@ from pydantic import Field
 from quant_mcp.catalog.base import QUERY, V3, ApiResult, Confirmation, Operation, PathId, Route, Text, ToolArguments, Toolset
 from quant_mcp.catalog.uris import AGENT_URI
 
-AgentId = Annotated[
-    PathId, Field(description="Agent id: a UUID for organisation agents, a slug for global agents (list_agents).")
-]
+AgentId = PathId  # from list_agents
 GuardrailPreset = Literal["official", "official-sensitive", "protected"]
 
 
 class ListAgentsArguments(ToolArguments):
-    group: Annotated[str | None, QUERY, Field(description="Only agents in this group.")] = None
+    group: Annotated[str | None, QUERY] = None
 
 
 class AgentSettings(ToolArguments):
     """What create and update share; all optional here, create makes four of them required."""
 
-    group: str | None = Field(None, description="Free-form group label, for list_agents filtering.")
-    temperature: float | None = Field(None, ge=0, le=1, description="Sampling temperature, 0-1.")
-    max_tokens: int | None = Field(None, ge=1, le=200_000, description="Most tokens per answer, 1-200000.")
-    allowed_tools: list[str] | None = Field(None, description="Built-in or custom tool names the agent may call.")
-    allowed_collections: list[PathId] | None = Field(None, description="Vector collection ids the agent may search.")
-    assigned_skills: list[str] | None = Field(None, description="Skill ids the agent may load.")
-    long_context: bool | None = Field(None, description="Use the 1M-token context route.")
-    guardrail_preset: GuardrailPreset | None = Field(None, description="Guardrail preset applied to the agent's conversations.")
-    filter_policies: list[PathId] | None = Field(None, description="Filter policy ids applied to input and output.")
+    group: str | None = None
+    temperature: float | None = Field(None, ge=0, le=1)
+    max_tokens: int | None = Field(None, ge=1, le=200_000)
+    allowed_tools: list[str] | None = None
+    allowed_collections: list[PathId] | None = None
+    assigned_skills: list[str] | None = None
+    long_context: bool | None = None  # the 1M-token context route
+    guardrail_preset: GuardrailPreset | None = None
+    filter_policies: list[PathId] | None = None
 
 
 class CreateAgentArguments(AgentSettings):
-    name: Text = Field(description="Display name.")
-    description: Text = Field(description="What the agent is for.")
-    system_prompt: Text = Field(description="The agent's instructions.")
-    model_id: PathId = Field(description="Model id from list_models.")
-    created_by: str | None = Field(None, description="Who created it (free text).")
+    name: Text
+    description: Text
+    system_prompt: Text
+    model_id: PathId
+    created_by: str | None = None
 
 
 class UpdateAgentArguments(AgentSettings):
     agent_id: AgentId
-    name: str | None = Field(None, description="New display name.")
-    description: str | None = Field(None, description="New description.")
-    system_prompt: str | None = Field(None, description="New instructions.")
-    model_id: PathId | None = Field(None, description="New model id.")
+    name: str | None = None
+    description: str | None = None
+    system_prompt: str | None = None
+    model_id: PathId | None = None
 
 
 class AgentArguments(ToolArguments):
@@ -61,35 +59,33 @@ class AgentArguments(ToolArguments):
 # The reference's `stream` is left out on purpose: this tool returns one JSON answer (`async` serves long runs).
 class ChatWithAgentArguments(ToolArguments):
     agent_id: AgentId
-    message: Text = Field(description="Your message to the agent.")
-    session_id: PathId | None = Field(None, description="Continue this agent session; omit to start a new one.")
-    user_id: str | None = Field(None, description="Your identifier for the end user.")
+    message: Text
+    session_id: PathId | None = Field(None, description="Omit to start a conversation.")
+    user_id: str | None = None
     async_: bool | None = Field(
         None,
         alias="async",
-        description="Run durably: answers at once with `requestId`/`pollUrl`; poll get_durable_execution_status.",
+        description="Answer at once with a requestId for get_durable_execution_status.",
     )
-    system: str | None = Field(None, description="Extra system instructions for this turn.")
-    long_context: bool | None = Field(None, description="Use the 1M-token context route.")
-    max_tool_iterations: int | None = Field(None, ge=1, le=1000, description="Most tool-call rounds for this turn, 1-1000.")
-    allowed_collections: list[PathId] | None = Field(None, description="Narrow the vector collections the agent may search.")
+    system: str | None = Field(None, description="Extra instructions for this turn.")
+    long_context: bool | None = None  # the 1M-token context route
+    max_tool_iterations: int | None = Field(None, ge=1, le=1000)
+    allowed_collections: list[PathId] | None = None
 
 
 class OverlayArguments(ToolArguments):
     agent_id: AgentId
-    model_id: PathId | None = Field(None, description="Model to use instead of the global agent's.")
-    temperature: float | None = Field(None, ge=0, le=1, description="Sampling temperature, 0-1.")
-    max_tokens: int | None = Field(None, ge=1, description="Most tokens per answer.")
-    disabled_skills: list[str] | None = Field(None, description="Skills of the global agent to switch off.")
-    additional_skills: list[str] | None = Field(None, description="Extra skill ids to give it.")
-    additional_tools: list[str] | None = Field(None, description="Extra tool names to allow.")
-    disabled_tools: list[str] | None = Field(None, description="Tools of the global agent to switch off.")
-    system_prompt_append: str | None = Field(None, description="Text appended to the global agent's system prompt.")
-    allowed_collections: list[PathId] | None = Field(None, description="Vector collection ids it may search.")
-    guardrail_preset: GuardrailPreset | None = Field(None, description="Guardrail preset to apply.")
-    version: int | None = Field(
-        None, description="The overlay `version` you last read: the write fails with 409 if someone changed it since."
-    )
+    model_id: PathId | None = None
+    temperature: float | None = Field(None, ge=0, le=1)
+    max_tokens: int | None = Field(None, ge=1)
+    disabled_skills: list[str] | None = None
+    additional_skills: list[str] | None = None
+    additional_tools: list[str] | None = None
+    disabled_tools: list[str] | None = None
+    system_prompt_append: str | None = None
+    allowed_collections: list[PathId] | None = None
+    guardrail_preset: GuardrailPreset | None = None
+    version: int | None = Field(None, description="As last read: a change since then fails with 409.")
 
 
 class Agent(ApiResult):
@@ -194,11 +190,7 @@ OPERATIONS = [
         name="list_agents",
         toolset=Toolset.AGENTS,
         title="List agents",
-        description=(
-            "List the organisation's agents and the global agents it can use: id, name, description, group, "
-            "model, tools, skills, and whether a global agent has an organisation overlay. `group` narrows the "
-            "list. Use an agent's `agentId` with chat_with_agent."
-        ),
+        description=("Organisation and global agents you can chat with: pick an `agentId` for chat_with_agent."),
         route=Route("GET", V3 + "/agents"),
         arguments=ListAgentsArguments,
         result=AgentList,
@@ -213,11 +205,7 @@ OPERATIONS = [
         name="create_agent",
         toolset=Toolset.AGENTS,
         title="Create agent",
-        description=(
-            "Create a stored agent: `name`, `description`, `systemPrompt` and `modelId` are required; "
-            "optionally the tools it may call, vector collections it may search, skills, temperature (0-1), "
-            "max tokens, guardrail preset and filter policies. Returns the new agent with its `agentId`."
-        ),
+        description=("Create a stored agent (prompt, model, tools, collections, skills)."),
         route=Route("POST", V3 + "/agents"),
         arguments=CreateAgentArguments,
         result=AgentSaved,
@@ -229,7 +217,7 @@ OPERATIONS = [
         name="get_agent",
         toolset=Toolset.AGENTS,
         title="Get agent",
-        description="Get one agent's full definition, including its system prompt, model, tools, collections and skills.",
+        description=("One agent's full definition."),
         route=Route("GET", V3 + "/agents/{agentId}"),
         arguments=AgentArguments,
         result=AgentDetails,
@@ -242,10 +230,7 @@ OPERATIONS = [
         name="update_agent",
         toolset=Toolset.AGENTS,
         title="Update agent",
-        description=(
-            "Change an organisation agent: only the fields you pass change. Global agents cannot be edited; "
-            "adjust them with set_agent_overlay. Returns the updated agent."
-        ),
+        description=("Change an organisation agent (only the fields given); global agents take set_agent_overlay."),
         route=Route("PUT", V3 + "/agents/{agentId}"),
         arguments=UpdateAgentArguments,
         result=AgentSaved,
@@ -258,7 +243,7 @@ OPERATIONS = [
         name="delete_agent",
         toolset=Toolset.AGENTS,
         title="Delete agent",
-        description="Delete an organisation agent, permanently.",
+        description=("Delete an organisation agent, permanently."),
         route=Route("DELETE", V3 + "/agents/{agentId}"),
         arguments=AgentArguments,
         result=Confirmation,
@@ -273,11 +258,8 @@ OPERATIONS = [
         toolset=Toolset.AGENTS,
         title="Chat with agent",
         description=(
-            "Send a message to a stored agent; its prompt, model, temperature and tools apply, and its tools "
-            "run server-side. Omit `sessionId` to start a conversation and pass the returned `sessionId` to "
-            "continue it (agent sessions idle out after 60 minutes). Returns the answer text, stop reason, "
-            "usage and tool results. With `async: true` it returns at once with a `requestId` to poll with "
-            "get_durable_execution_status."
+            "Talk to a stored agent (its prompt, model and tools apply; tools run server-side). Pass the returned "
+            "`sessionId` to continue."
         ),
         route=Route("POST", V3 + "/agents/{agentId}/chat"),
         arguments=ChatWithAgentArguments,
@@ -289,10 +271,7 @@ OPERATIONS = [
         name="get_agent_overlay",
         toolset=Toolset.AGENTS,
         title="Get agent overlay",
-        description=(
-            "Read the organisation's overlay of a global agent (its model, tool, skill and prompt adjustments; "
-            "null when none) next to the global agent's own defaults. Keep `overlay.version` for set_agent_overlay."
-        ),
+        description=("The organisation's adjustments of a global agent, beside its defaults."),
         route=Route("GET", V3 + "/agents/{agentId}/overlay"),
         arguments=AgentArguments,
         result=AgentOverlay,
@@ -305,12 +284,7 @@ OPERATIONS = [
         name="set_agent_overlay",
         toolset=Toolset.AGENTS,
         title="Set agent overlay",
-        description=(
-            "Create or replace the organisation's overlay of a global agent: a different model, extra or "
-            "disabled tools and skills, text appended to its prompt, collections, guardrail preset. This is a "
-            "full replacement: fields you omit are cleared. Pass the `version` you last read to fail with 409 "
-            "instead of overwriting someone else's change."
-        ),
+        description=("Replace the organisation's adjustments of a global agent (fields omitted are cleared)."),
         route=Route("PUT", V3 + "/agents/{agentId}/overlay"),
         arguments=OverlayArguments,
         result=OverlaySaved,
@@ -323,7 +297,7 @@ OPERATIONS = [
         name="delete_agent_overlay",
         toolset=Toolset.AGENTS,
         title="Delete agent overlay",
-        description="Remove the organisation's overlay of a global agent, so it reverts to the platform defaults.",
+        description=("Revert a global agent to the platform defaults."),
         route=Route("DELETE", V3 + "/agents/{agentId}/overlay"),
         arguments=AgentArguments,
         result=Confirmation,

@@ -16,61 +16,57 @@ from quant_mcp.catalog.base import QUERY, PathId, Route, Text, ToolArguments, To
 
 AI_SEARCH = "/api/v3/organisations/{organisation}/projects/{project}/ai-search"
 
-Range = Annotated[str | None, QUERY, Field(description="Time window such as '7d' or '30d' (default 30d).")]
+Range = Annotated[str | None, QUERY, Field(description="e.g. 7d or 30d (the default).")]
 
 
 class ProjectArguments(ToolArguments):
-    project: PathId = Field(description="Project machine name.")
+    project: PathId  # the project's machine name
 
 
 class ChatArguments(ProjectArguments):
-    message: Text = Field(description="The question to answer from the project's content.")
-    session_id: PathId | None = Field(None, description="Continue this AI Search conversation.")
-    context_url: str | None = Field(None, description="URL of the page the question is asked from, to favour its content.")
+    message: Text
+    session_id: PathId | None = None
+    context_url: str | None = None
     max_context_chunks: int | None = Field(
         None, ge=1, le=20, description="Most indexed chunks to ground the answer on, up to 20."
     )
 
 
 class ListCrawlsArguments(ProjectArguments):
-    limit: Annotated[int | None, QUERY, Field(ge=1, le=50, description="Page size, up to 50.")] = None
+    limit: Annotated[int | None, QUERY, Field(ge=1, le=50)] = None
 
 
 class TriggerCrawlArguments(ProjectArguments):
-    crawler_uuid: PathId = Field(alias="crawler_uuid", description="UUID of the project's crawler to run.")
+    crawler_uuid: PathId = Field(alias="crawler_uuid")
 
 
 class CrawlArguments(ProjectArguments):
-    job_id: PathId = Field(description="Ingest or crawl job id, from list_ai_search_crawls.")
+    job_id: PathId
 
 
 class CrawlPagesArguments(CrawlArguments):
-    limit: Annotated[int | None, QUERY, Field(ge=1, description="Page size.")] = None
-    status_code: Annotated[int | None, QUERY, Field(ge=100, le=599, description="Only pages fetched with this HTTP status.")] = (
-        None
-    )
-    processing_status: Annotated[str | None, QUERY, Field(description="Only pages in this processing status.")] = None
+    limit: Annotated[int | None, QUERY, Field(ge=1)] = None
+    status_code: Annotated[int | None, QUERY, Field(ge=100, le=599)] = None
+    processing_status: Annotated[str | None, QUERY] = None
 
 
 class EnableArguments(ProjectArguments):
-    base_url: str | None = Field(
-        None, description="The site's base URL to index (required unless the project already has one; 400 without)."
-    )
-    crawler_config: dict[str, Any] | None = Field(None, description="Crawler settings for the index.")
+    base_url: str | None = Field(None, description="Required unless the project has one.")
+    crawler_config: dict[str, Any] | None = None
 
 
 class ListPagesArguments(ProjectArguments):
-    limit: Annotated[int | None, QUERY, Field(ge=1, le=200, description="Page size, up to 200.")] = None
-    cursor: Annotated[str | None, QUERY, Field(description="Cursor from the previous page.")] = None
-    search: Annotated[str | None, QUERY, Field(description="Only pages whose URL or title contains this text.")] = None
+    limit: Annotated[int | None, QUERY, Field(ge=1, le=200)] = None
+    cursor: Annotated[str | None, QUERY] = None
+    search: Annotated[str | None, QUERY] = None
 
 
 class IndexPage(WireModel):
-    url: Text = Field(description="The page's URL (its identity in the index).")
-    title: str = Field(description="Page title.")
+    url: Text
+    title: str
     content: str = Field(description="The page's text (or HTML, see contentType).")
-    content_type: str | None = Field(None, description="MIME type of `content`, e.g. 'text/html'.")
-    fetched_at: str | None = Field(None, description="When the content was fetched (ISO 8601).")
+    content_type: str | None = None
+    fetched_at: str | None = None
     pre_processed: bool | None = Field(None, description="true: `content` is already clean text; skip extraction.")
     summary: str | None = None
     tags: list[str] | None = None
@@ -78,12 +74,12 @@ class IndexPage(WireModel):
 
 
 class IngestPagesArguments(ProjectArguments):
-    pages: list[IndexPage] = Field(min_length=1, description="Pages to add or replace in the index.")
-    job_id: str | None = Field(None, description="Group this push under an ingest job id.")
+    pages: list[IndexPage] = Field(min_length=1)
+    job_id: str | None = None
 
 
 class DeletePagesArguments(ProjectArguments):
-    urls: list[str] | None = Field(None, description="Exact page URLs to remove.")
+    urls: list[str] | None = None
     patterns: list[str] | None = Field(None, description="URL patterns; matching pages are removed.")
 
     @model_validator(mode="after")
@@ -94,19 +90,19 @@ class DeletePagesArguments(ProjectArguments):
 
 
 class SearchArguments(ProjectArguments):
-    query: Text = Field(description="What to search for, in plain words.")
-    limit: int | None = Field(None, ge=1, le=50, description="Most results, up to 50.")
-    min_score: float | None = Field(None, description="Lowest relevance score to return.")
+    query: Text
+    limit: int | None = Field(None, ge=1, le=50)
+    min_score: float | None = None
 
 
 class SettingsArguments(ProjectArguments):
-    public_access: dict[str, Any] | None = Field(None, description="Who may search without a token (public widget settings).")
-    rate_limits: dict[str, Any] | None = Field(None, description="Request limits for public access.")
+    public_access: dict[str, Any] | None = None
+    rate_limits: dict[str, Any] | None = None
 
 
 class TopQueriesArguments(ProjectArguments):
     range: Range = None
-    limit: Annotated[int | None, QUERY, Field(ge=1, le=100, description="Most queries, up to 100.")] = None
+    limit: Annotated[int | None, QUERY, Field(ge=1, le=100)] = None
 
 
 class UsageArguments(ProjectArguments):
@@ -120,7 +116,7 @@ OPERATIONS = [
         "Get AI Search status",
         Route("GET", AI_SEARCH),
         ProjectArguments,
-        "Check whether AI Search is on for a project and the state of its index.",
+        "Whether AI Search is on for a project, and its index state.",
         "aiSearchStatus",
         read_only=True,
         idempotent=True,
@@ -131,8 +127,7 @@ OPERATIONS = [
         "Chat with AI Search",
         Route("POST", AI_SEARCH + "/chat"),
         ChatArguments,
-        "Ask a question answered from a project's indexed content (retrieval-augmented chat). Pass the "
-        "returned session id as `sessionId` to ask follow-ups; `contextUrl` favours the page the user is on.",
+        ("Ask a question answered from a project's indexed pages (RAG); pass the session id back for follow-ups."),
         "aiSearchChat",
     ),
     undocumented(
@@ -141,7 +136,7 @@ OPERATIONS = [
         "List AI Search crawls",
         Route("GET", AI_SEARCH + "/crawls"),
         ListCrawlsArguments,
-        "List a project's recent ingest and crawl jobs and their states (`limit` up to 50).",
+        "A project's recent crawl and ingest jobs.",
         "aiSearchListCrawls",
         read_only=True,
         idempotent=True,
@@ -152,8 +147,7 @@ OPERATIONS = [
         "Start AI Search crawl",
         Route("POST", AI_SEARCH + "/crawls"),
         TriggerCrawlArguments,
-        "Start a run of one of the project's crawlers (`crawler_uuid`) to refresh the AI Search index. "
-        "Follow it with get_ai_search_crawl.",
+        "Run one of a project's crawlers to refresh its index.",
         "aiSearchTriggerCrawl",
     ),
     undocumented(
@@ -162,7 +156,7 @@ OPERATIONS = [
         "Get AI Search crawl",
         Route("GET", AI_SEARCH + "/crawls/{jobId}"),
         CrawlArguments,
-        "Get the status and counts of one ingest or crawl job.",
+        "One crawl or ingest job's status and counts.",
         "aiSearchGetCrawl",
         read_only=True,
         idempotent=True,
@@ -173,8 +167,7 @@ OPERATIONS = [
         "List AI Search crawl pages",
         Route("GET", AI_SEARCH + "/crawls/{jobId}/pages"),
         CrawlPagesArguments,
-        "List the per-page results of one ingest or crawl job, optionally only pages with a given HTTP "
-        "`statusCode` or `processingStatus` (to find what failed).",
+        "One job's per-page results, e.g. the failed ones.",
         "aiSearchGetCrawlPages",
         read_only=True,
         idempotent=True,
@@ -185,7 +178,7 @@ OPERATIONS = [
         "Disable AI Search",
         Route("POST", AI_SEARCH + "/disable"),
         ProjectArguments,
-        "Turn AI Search off for a project: search and chat stop answering.",
+        "Turn AI Search off for a project.",
         "aiSearchDisable",
         destructive=True,
     ),
@@ -195,8 +188,7 @@ OPERATIONS = [
         "Enable AI Search",
         Route("POST", AI_SEARCH + "/enable"),
         EnableArguments,
-        "Turn AI Search on for a project, giving the site's `baseUrl` to index (400 without one) and "
-        "optionally crawler settings. Fails with 409 if it is already on.",
+        "Turn AI Search on for a project, with the site's `baseUrl` to index.",
         "aiSearchEnable",
     ),
     undocumented(
@@ -205,7 +197,7 @@ OPERATIONS = [
         "Purge AI Search index",
         Route("DELETE", AI_SEARCH + "/index"),
         ProjectArguments,
-        "Empty a project's whole AI Search index, permanently; search answers nothing until pages are crawled or pushed again.",
+        "Empty a project's AI Search index, permanently.",
         "aiSearchPurgeIndex",
         destructive=True,
         idempotent=True,
@@ -216,8 +208,7 @@ OPERATIONS = [
         "List AI Search pages",
         Route("GET", AI_SEARCH + "/pages"),
         ListPagesArguments,
-        "List the pages in a project's AI Search index, optionally filtered by `search` text; page with "
-        "`limit` (up to 200) and `cursor`.",
+        "The pages in a project's index, searchable and paged.",
         "aiSearchListPages",
         read_only=True,
         idempotent=True,
@@ -228,8 +219,7 @@ OPERATIONS = [
         "Push pages to AI Search",
         Route("POST", AI_SEARCH + "/pages"),
         IngestPagesArguments,
-        "Push pages into a project's AI Search index yourself (instead of crawling): each needs `url`, "
-        "`title` and `content`. A page with a URL already indexed is replaced. Invalid pages give 422.",
+        "Push pages (url, title, content) into a project's index instead of crawling.",
         "aiSearchIngestPages",
     ),
     undocumented(
@@ -238,7 +228,7 @@ OPERATIONS = [
         "Delete AI Search pages",
         Route("DELETE", AI_SEARCH + "/pages"),
         DeletePagesArguments,
-        "Remove pages from a project's AI Search index by exact `urls` or URL `patterns`, permanently.",
+        "Remove pages from a project's index by URL or pattern.",
         "aiSearchDeletePages",
         destructive=True,
         idempotent=True,
@@ -249,8 +239,7 @@ OPERATIONS = [
         "Search AI Search index",
         Route("POST", AI_SEARCH + "/search"),
         SearchArguments,
-        "Semantic search over a project's indexed pages: returns the best-matching pages and passages for "
-        "`query` (`limit` up to 50, `minScore` to cut weak matches). Changes nothing.",
+        "Semantic search over a project's indexed pages.",
         "aiSearchSearch",
         read_only=True,
         idempotent=True,
@@ -261,7 +250,7 @@ OPERATIONS = [
         "Get AI Search settings",
         Route("GET", AI_SEARCH + "/settings"),
         ProjectArguments,
-        "Read a project's AI Search public-access and rate-limit settings.",
+        "A project's AI Search access and rate-limit settings.",
         "aiSearchGetSettings",
         read_only=True,
         idempotent=True,
@@ -272,7 +261,7 @@ OPERATIONS = [
         "Update AI Search settings",
         Route("PUT", AI_SEARCH + "/settings"),
         SettingsArguments,
-        "Change a project's AI Search public-access and rate-limit settings.",
+        "Change a project's AI Search access and rate-limit settings.",
         "aiSearchUpdateSettings",
         idempotent=True,
     ),
@@ -282,7 +271,7 @@ OPERATIONS = [
         "Get AI Search top queries",
         Route("GET", AI_SEARCH + "/top-queries"),
         TopQueriesArguments,
-        "The most frequent search queries in a time window (`range`, default 30d; `limit` up to 100): what visitors look for.",
+        "What visitors search for most, in a time window.",
         "aiSearchTopQueries",
         read_only=True,
         idempotent=True,
@@ -293,7 +282,7 @@ OPERATIONS = [
         "Get AI Search usage",
         Route("GET", AI_SEARCH + "/usage"),
         UsageArguments,
-        "AI Search usage statistics for a time window (`range`, default 30d).",
+        "AI Search usage in a time window.",
         "aiSearchUsage",
         read_only=True,
         idempotent=True,

@@ -17,24 +17,24 @@ ExecutionStatus = Literal["pending", "running", "complete", "failed"]
 
 
 class ListToolExecutionsArguments(ToolArguments):
-    status: Annotated[ExecutionStatus | None, QUERY, Field(description="Only executions in this status.")] = None
-    limit: Annotated[int | None, QUERY, Field(ge=1, le=100, description="Page size, 1-100 (default 50).")] = None
+    status: Annotated[ExecutionStatus | None, QUERY] = None
+    limit: Annotated[int | None, QUERY, Field(ge=1, le=100)] = None
 
 
 class ToolExecutionArguments(ToolArguments):
     execution_id: Annotated[str, StringConstraints(pattern=r"^exec_[a-f0-9]{32}$")] = Field(
-        description="Execution id, `exec_` + 32 hex characters, as a chat's toolUse or list_tool_executions reported it."
+        description="`exec_` + 32 hex, from list_tool_executions or a chat's toolUse."
     )
 
 
 class ToolOrchestrationArguments(ToolArguments):
     orchestration_id: Annotated[str, StringConstraints(pattern=r"^orch_[a-f0-9]{32}$")] = Field(
-        description="Tool orchestration id, `orch_` + 32 hex characters, from a chat stream's `done` event."
+        description="`orch_` + 32 hex, from a chat stream's `done` event."
     )
 
 
 class ToolInputSchema(ApiResult):
-    json_: dict[str, Any] | None = Field(None, alias="json", description="JSON Schema of the tool's input.")
+    json_: dict[str, Any] | None = Field(None, alias="json")
 
 
 class BuiltInToolSpec(ApiResult):
@@ -53,7 +53,7 @@ class BuiltInToolList(ApiResult):
 
 
 class ToolNameList(ApiResult):
-    tools: list[str] = Field(description="Names to pass in a chat's `allowedTools`.")
+    tools: list[str]
     count: int
 
 
@@ -66,27 +66,27 @@ class ToolExecutionSummary(ApiResult):
 
 
 class ToolExecutionList(ApiResult):
-    executions: list[ToolExecutionSummary] = Field(description="Newest first.")
+    executions: list[ToolExecutionSummary]
     count: int
     org_id: str | None = None
-    status: str | None = Field(None, description="The status filter that was applied.")
+    status: str | None = None
 
 
 class ToolExecutionOutput(ApiResult):
-    images: list[str] | None = Field(None, description="Generated images (data URLs or base64).")
+    images: list[str] | None = None
     s3_urls: list[str] | None = None
 
 
 class ToolExecution(ApiResult):
     execution_id: str
     tool_name: str
-    status: str = Field(description="pending | running | complete | failed")
-    result: ToolExecutionOutput | None = Field(None, description="Present when complete.")
-    error: str | None = Field(None, description="Present when failed.")
-    created_at: int | None = Field(None, description="Unix seconds.")
+    status: str
+    result: ToolExecutionOutput | None = None
+    error: str | None = None
+    created_at: int | None = None
     started_at: int | None = None
     completed_at: int | None = None
-    duration: float | None = Field(None, description="Seconds.")
+    duration: float | None = None
 
 
 class OrchestratedTool(ApiResult):
@@ -99,10 +99,10 @@ class OrchestratedTool(ApiResult):
 
 class ToolOrchestration(ApiResult):
     orchestration_id: str
-    status: str = Field(description="pending | waiting_tools | synthesizing | complete | failed")
+    status: str
     tool_count: int | None = None
     completed_tools: int | None = None
-    result: str | None = Field(None, description="The synthesised answer, once complete.")
+    result: str | None = None
     tools: list[OrchestratedTool] | None = None
     error: str | None = None
     created_at: str | None = None
@@ -116,9 +116,7 @@ OPERATIONS = [
         toolset=Toolset.TOOLS,
         title="List built-in AI tools",
         description=(
-            "List the platform's built-in tools (such as get_weather, calculate, search_web, generate_image) "
-            "with their full specs: name, description and input JSON Schema. Use it to decide which names to "
-            "allow in a chat's `allowedTools`; list_ai_tool_names is the short form."
+            "Built-in tools (weather, calculator, web search, image generation) and their inputs, for a chat's `allowedTools`."
         ),
         route=Route("GET", V3 + "/tools"),
         arguments=NoArguments,
@@ -132,7 +130,7 @@ OPERATIONS = [
         name="list_ai_tool_names",
         toolset=Toolset.TOOLS,
         title="List built-in AI tool names",
-        description="List only the names of the platform's built-in tools (for a chat's `allowedTools`).",
+        description="Just the names of the built-in tools.",
         route=Route("GET", V3 + "/tools/names"),
         arguments=NoArguments,
         result=ToolNameList,
@@ -145,11 +143,7 @@ OPERATIONS = [
         name="list_tool_executions",
         toolset=Toolset.TOOLS,
         title="List async tool executions",
-        description=(
-            "List recent asynchronous runs of built-in tools (newest first; records expire after 24 h): "
-            "execution id, tool, status and times. Filter by `status`; `limit` 1-100 (default 50). Use "
-            "get_tool_execution for one run's result."
-        ),
+        description=("Recent asynchronous built-in tool runs (kept 24 h), newest first."),
         route=Route("GET", V3 + "/tools/executions"),
         arguments=ListToolExecutionsArguments,
         result=ToolExecutionList,
@@ -162,11 +156,7 @@ OPERATIONS = [
         name="get_tool_execution",
         toolset=Toolset.TOOLS,
         title="Get async tool execution",
-        description=(
-            "Poll one asynchronous built-in tool run by its `executionId` (`exec_` + 32 hex). Status is "
-            "pending, running, complete (with `result`, e.g. generated images) or failed (with `error`). "
-            "Poll every few seconds; records expire after 24 h (then 404)."
-        ),
+        description=("Poll one asynchronous built-in tool run for its result."),
         route=Route("GET", V3 + "/tools/executions/{executionId}"),
         arguments=ToolExecutionArguments,
         result=ToolExecution,
@@ -179,11 +169,7 @@ OPERATIONS = [
         name="get_tool_orchestration",
         toolset=Toolset.TOOLS,
         title="Get tool orchestration status",
-        description=(
-            "Poll a multi-tool orchestration (`orch_` + 32 hex) that a chat started when its answer needs "
-            "several slow tools. Status is pending, waiting_tools, synthesizing, complete (the answer is in "
-            "`result`) or failed. Poll every 2 s, for at most 10 minutes."
-        ),
+        description=("Poll a multi-tool orchestration a chat started (every 2 s, up to 10 minutes)."),
         route=Route("GET", V3 + "/tools/orchestrations/{orchestrationId}"),
         arguments=ToolOrchestrationArguments,
         result=ToolOrchestration,

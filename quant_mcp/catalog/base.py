@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from pydantic.alias_generators import to_camel
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class Toolset(StrEnum):
     )
     INFERENCE = (
         "inference",
-        "Chat completions (buffered and streamed, multimodal, tools), embeddings, image generation, durable executions.",
+        "Chat completions: buffered and streamed, multimodal, with tools, in a stored session.",
         None,
         True,
     )
@@ -102,6 +102,12 @@ class Toolset(StrEnum):
         "ai_search",
         "AI Search for a project: index pages (crawl or push), semantic search, RAG chat, settings and usage.",
     )
+    EMBEDDINGS = ("embeddings", "Text embeddings for semantic search, clustering and similarity.")
+    IMAGES = ("images", "Image generation and editing with Amazon Nova Canvas.")
+    EXECUTIONS = (
+        "executions",
+        "Durable chat executions: start a chat in the background, poll it, answer the tool calls it waits for.",
+    )
 
 
 DEFAULT_TOOLSETS = tuple(toolset.value for toolset in Toolset if toolset.default)
@@ -123,7 +129,7 @@ Text = Annotated[str, StringConstraints(min_length=1)]  # a required string must
 # characters are refused before any request is built.
 PathId = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@~+-]*$", min_length=1, max_length=200),
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@~+-]{0,199}$"),  # 1-200 characters, said in the pattern
 ]
 
 BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
@@ -132,12 +138,8 @@ BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=
 # before anything is sent. The pattern is published in the schema, so agents see the rule too.
 Base64 = Annotated[str, StringConstraints(pattern=BASE64_PATTERN)]
 
-Organisation = Annotated[
-    PathId | None,
-    Field(
-        description="Organisation machine name. Optional: defaults to the configured organisation (QUANT_ORGANIZATION).",
-    ),
-]
+# Optional on every tool; the server's instructions say it defaults to the configured organisation.
+Organisation = PathId | None
 
 
 class WireModel(BaseModel):
@@ -214,7 +216,8 @@ class Operation:
     How the runtime pipeline runs it follows from the flags: ``attachments`` (its messages may
     carry media to check and stream into the request), ``streamed`` (the answer is an event
     stream, relayed as it arrives), ``slow`` (may take minutes: waits up to
-    QUANT_STREAM_TIMEOUT, not QUANT_TIMEOUT) and ``media`` (binary media moved out of the answer
+    QUANT_STREAM_TIMEOUT, not QUANT_TIMEOUT), ``model_answer`` (a buffered model answer: waits up
+    to QUANT_CHAT_TIMEOUT, read by ``quant_mcp.dialect.read_chat`` in any shape the service sends) and ``media`` (binary media moved out of the answer
     into MCP content blocks). A composite tool names its ``flow`` instead of sending ``route``.
     """
 
@@ -233,6 +236,7 @@ class Operation:
     attachments: bool = False
     streamed: bool = False
     slow: bool = False
+    model_answer: bool = False
     summary: Callable[[Mapping[str, Any]], str] | None = None  # one readable line about the result
     changes: str | None = None  # resource URI template whose contents this tool changes
     operation_ids: tuple[str, ...] = field(default=())  # reference operationIds this tool serves
@@ -266,8 +270,7 @@ def undocumented(
         name=name,
         toolset=toolset,
         title=title,
-        description=description
-        + " The API documents no schema for this answer, so the result is its JSON object, passed through as received.",
+        description=description + " (Result undocumented.)",
         route=route,
         arguments=arguments,
         result=UndocumentedResult,

@@ -10,10 +10,10 @@ from quant_mcp.catalog.base import LEGACY, V3, ApiResult, NoArguments, Operation
 class UpdateConfigArguments(ToolArguments):
     model_config = ConfigDict(alias_generator=None)  # this body is snake_case on the wire
 
-    enabled_models: list[PathId] | None = Field(None, max_length=100, description="Model ids the organisation may use.")
-    default_model: PathId | None = Field(None, description="Model id used when a call names none.")
-    max_tokens: int | None = Field(None, ge=1, le=65536, description="Default most tokens to generate.")
-    temperature: float | None = Field(None, ge=0, le=2, description="Default sampling temperature, 0-2.")
+    enabled_models: list[PathId] | None = Field(None, max_length=100)
+    default_model: PathId | None = Field(None)
+    max_tokens: int | None = Field(None, ge=1, le=65536)
+    temperature: float | None = Field(None, ge=0, le=2)
 
 
 class AIConfig(ApiResult):
@@ -30,9 +30,7 @@ OPERATIONS = [
         name="get_ai_config",
         toolset=Toolset.CONFIG,
         title="Get AI configuration",
-        description=(
-            "Read the organisation's AI configuration: enabled models, default model, default max tokens and temperature."
-        ),
+        description=("The organisation's enabled models and chat defaults."),
         route=Route("GET", V3 + "/config"),
         legacy_route=Route("GET", LEGACY + "/config"),
         arguments=NoArguments,
@@ -46,11 +44,7 @@ OPERATIONS = [
         name="update_ai_config",
         toolset=Toolset.CONFIG,
         title="Update AI configuration",
-        description=(
-            "Change the organisation's AI configuration. Only the fields you pass change. The API returns "
-            "no body, so the result echoes the fields that were sent; call get_ai_config to read the "
-            "stored configuration."
-        ),
+        description=("Change the enabled models or chat defaults; only the fields given change."),
         route=Route("PUT", V3 + "/config"),
         legacy_route=Route("PUT", LEGACY + "/config"),
         arguments=UpdateConfigArguments,

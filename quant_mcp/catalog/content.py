@@ -11,27 +11,43 @@ path) and ``resource`` (an MCP embedded resource). They never reach the API as s
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     Discriminator,
     Field,
     StringConstraints,
     Tag,
+    WithJsonSchema,
     model_validator,
 )
 
-from quant_mcp.catalog.base import Base64, WireModel
+from quant_mcp.catalog.base import BASE64_PATTERN, Base64, WireModel
 
 MAX_PAYLOAD_BYTES = 25 * 1024 * 1024  # the whole request, as sent (media travel base64-encoded)
 
+CONTENT_DESCRIPTION = (
+    "Text or blocks. Media (25 MB): base64, a local file (in MCP roots or QUANT_ALLOWED_DIRS) or an MCP resource."
+)
+
+
+class S3Location(WireModel):
+    uri: Annotated[str, StringConstraints(pattern=r"^s3://[^\s]+$", max_length=2048)] = Field(description="s3://bucket/key")
+
 
 class MediaSource(WireModel):
-    bytes: Base64 = Field(description="The file's bytes, base64-encoded (standard alphabet, padded).")
+    bytes: Base64 | None = Field(None, description="The file's bytes, base64-encoded (standard alphabet, padded).")
+    s3_location: S3Location | None = Field(None, description="Or an object in S3 the service can read (sent as is).")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> MediaSource:
+        if (self.bytes is None) == (self.s3_location is None):
+            raise ValueError("a media source carries exactly one of `bytes` and `s3Location`")
+        return self
 
 
 class TextBlock(WireModel):
-    text: str = Field(description="Plain text.")
+    text: str
 
 
 class ImageSpec(WireModel):
@@ -40,7 +56,7 @@ class ImageSpec(WireModel):
 
 
 class ImageBlock(WireModel):
-    image: ImageSpec = Field(description="An image (png, jpeg, gif, webp). Nova and Claude models accept images.")
+    image: ImageSpec
 
 
 class VideoSpec(WireModel):
@@ -49,43 +65,38 @@ class VideoSpec(WireModel):
 
 
 class VideoBlock(WireModel):
-    video: VideoSpec = Field(description="A video (mp4, mov, mkv, webm). Nova Lite and Pro accept video.")
+    video: VideoSpec
+
+
+DocumentFormat = Literal["pdf", "csv", "txt", "md", "html", "doc", "docx", "xls", "xlsx"]  # the chat app's list
 
 
 class DocumentSpec(WireModel):
-    format: Literal["pdf", "csv", "docx", "xlsx"]
+    format: DocumentFormat
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(description="File name shown to the model.")
     source: MediaSource
 
 
 class DocumentBlock(WireModel):
-    document: DocumentSpec = Field(description="A document (pdf, csv, docx, xlsx). Nova Lite and Pro accept documents.")
+    document: DocumentSpec = Field(
+        description="A document (pdf, csv, txt, md, html, doc, docx, xls, xlsx). Nova Lite and Pro accept documents."
+    )
 
 
 class FileSpec(WireModel):
-    path: Annotated[str, StringConstraints(min_length=1, max_length=4096)] = Field(
-        description="Absolute path (or file:// URI) of a file on the machine running this server."
-    )
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
-        None, description="Name shown to the model for a document (default: the file's name)."
-    )
+    path: Annotated[str, StringConstraints(min_length=1, max_length=4096)]  # absolute, or a file:// URI
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None  # a document's name (default: the file's)
 
 
 class FileBlock(WireModel):
-    file: FileSpec = Field(
-        description=(
-            "A local file to attach (stdio servers): png/jpeg/gif/webp images, mp4/mov/mkv/webm video, "
-            "pdf/csv/docx/xlsx documents, told apart by their content. Only files inside the client's MCP "
-            "roots or QUANT_ALLOWED_DIRS can be read."
-        )
-    )
+    file: FileSpec  # told apart by content; only inside the client's MCP roots or QUANT_ALLOWED_DIRS
 
 
 class ResourceContents(WireModel):
     uri: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
     mime_type: str | None = None
-    blob: Base64 | None = Field(None, description="Binary contents, base64-encoded.")
-    text: str | None = Field(None, description="Text contents.")
+    blob: Base64 | None = None
+    text: str | None = None
 
     @model_validator(mode="after")
     def _one_payload(self) -> ResourceContents:
@@ -95,13 +106,9 @@ class ResourceContents(WireModel):
 
 
 class ResourceBlock(WireModel):
-    resource: ResourceContents = Field(
-        description=(
-            "An MCP embedded resource, as another tool returned it. A blob is attached like a file "
-            "(format told from its content); text is passed to the model as text (CSV as a document)."
-        )
-    )
-    type: Literal["resource"] | None = Field(None, description="Optional, as in MCP's EmbeddedResource.")
+    # A blob is attached like a file (format told from its content); text goes to the model as text (CSV as a document).
+    resource: ResourceContents
+    type: Literal["resource"] | None = None  # optional, as in MCP's EmbeddedResource
 
 
 class ToolUseSpec(WireModel):
@@ -111,7 +118,7 @@ class ToolUseSpec(WireModel):
 
 
 class ToolUseBlock(WireModel):
-    tool_use: ToolUseSpec = Field(description="A tool call the assistant made (assistant turns only).")
+    tool_use: ToolUseSpec  # a tool call the assistant made (assistant turns only)
 
 
 class ToolResultSpec(WireModel):
@@ -120,7 +127,7 @@ class ToolResultSpec(WireModel):
 
 
 class ToolResultBlock(WireModel):
-    tool_result: ToolResultSpec = Field(description="The result of a tool call (user turns).")
+    tool_result: ToolResultSpec  # the result of a tool call (user turns)
 
 
 def _block_kind(value: Any) -> str | None:
@@ -136,6 +143,54 @@ def _tag(model: type[WireModel]) -> Any:
     key = next(iter(model.model_fields))
     return Annotated[model, Tag(model.model_fields[key].alias or key)]
 
+
+def _object(properties: dict[str, Any], *required: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": properties,
+        **({"required": list(required)} if required else {}),
+        "additionalProperties": False,
+    }
+
+
+def _media(formats: list[str], **extra: Any) -> dict[str, Any]:
+    s3 = _object({"uri": {"type": "string", "pattern": r"^s3://[^\s]+$", "maxLength": 2048}}, "uri")
+    source = {**_object({"bytes": _BASE64, "s3Location": s3}), "oneOf": [{"required": ["bytes"]}, {"required": ["s3Location"]}]}
+    return _object({"format": {"enum": formats, "type": "string"}, **extra, "source": source}, "format", *extra, "source")
+
+
+_STRING = {"type": "string"}
+_BASE64 = {"type": "string", "pattern": BASE64_PATTERN}
+_NAME = {"type": "string", "minLength": 1, "maxLength": 200}
+_LOCATION = {"type": "string", "minLength": 1, "maxLength": 4096}
+BLOCK_KINDS = ("text", "image", "video", "document", "file", "resource", "toolUse", "toolResult")
+
+# What tools/list publishes for one block: the models above, said once and compactly as one
+# object whose keys are the block kinds, exactly one of them given (``type`` only beside
+# ``resource``). tests/reliability/test_schema_agreement.py holds it to what the models accept.
+BLOCK_SCHEMA: dict[str, Any] = {
+    **_object(
+        {
+            "text": _STRING,
+            "image": _media(["png", "jpeg", "gif", "webp"]),
+            "video": _media(["mp4", "mov", "mkv", "webm"]),
+            "document": _media(list(get_args(DocumentFormat)), name=_NAME),
+            "file": _object({"path": _LOCATION, "name": _NAME}, "path"),
+            "resource": _object({"uri": _LOCATION, "mimeType": _STRING, "blob": _BASE64, "text": _STRING}, "uri"),
+            "type": {"const": "resource", "type": "string"},
+            "toolUse": _object(
+                {"toolUseId": _STRING, "name": _STRING, "input": {"type": "object"}}, "toolUseId", "name", "input"
+            ),
+            "toolResult": _object(
+                {"toolUseId": _STRING, "content": {"type": "array", "items": _object({"text": _STRING}, "text")}},
+                "toolUseId",
+                "content",
+            ),
+        }
+    ),
+    "oneOf": [{"required": [kind]} for kind in BLOCK_KINDS],
+    "dependentRequired": {"type": ["resource"]},
+}
 
 ContentBlock = Annotated[
     _tag(TextBlock)
@@ -153,6 +208,7 @@ ContentBlock = Annotated[
             "each content block needs exactly one of the keys text, image, video, document, file, resource, toolUse, toolResult"
         ),
     ),
+    WithJsonSchema(BLOCK_SCHEMA),
 ]
 Content = Annotated[
     Annotated[str, Tag("string")] | Annotated[list[ContentBlock], Tag("blocks")],
@@ -161,8 +217,9 @@ Content = Annotated[
 
 
 class ChatMessage(WireModel):
-    role: Literal["user", "assistant", "system"] = Field(description="Who wrote the turn.")
-    content: Content = Field(description="A string, or a list of content blocks (put media before the text that refers to it).")
+    role: Literal["user", "assistant", "system"]
+    # The blocks are described here once, for every tool that takes messages.
+    content: Content = Field(description=CONTENT_DESCRIPTION)
 
 
 MediaKind = Literal["image", "video", "document"]

@@ -23,15 +23,13 @@ from quant_mcp.catalog.base import (
     Toolset,
 )
 
-FileId = Annotated[PathId, Field(description="File id (a UUID), from upload_file or list_files.")]
+FileId = PathId
 
 
 class ListFilesArguments(ToolArguments):
-    filter: Annotated[
-        str | None, QUERY, Field(description='Metadata filter as a JSON-encoded object, e.g. \'{"collectionId":"col-123"}\'.')
-    ] = None
-    limit: Annotated[int | None, QUERY, Field(ge=1, le=200, description="Page size, up to 200 (default 50).")] = None
-    cursor: Annotated[str | None, QUERY, Field(description="`nextCursor` of the previous page.")] = None
+    filter: Annotated[str | None, QUERY, Field(description="Metadata to match, as JSON text.")] = None
+    limit: Annotated[int | None, QUERY, Field(ge=1, le=200)] = None
+    cursor: Annotated[str | None, QUERY] = None
 
 
 class UploadFileArguments(ToolArguments):
@@ -39,12 +37,10 @@ class UploadFileArguments(ToolArguments):
         description="MIME type, e.g. 'image/png' or 'application/pdf'."
     )
     content: Base64 | None = Field(None, description="The file's bytes, base64-encoded (direct upload, up to about 7 MB).")
-    request_upload_url: bool | None = Field(
-        None, description="true: upload nothing now and get a presigned `uploadUrl` to PUT the bytes to (large files)."
-    )
+    request_upload_url: bool | None = Field(None, description="true: get an `uploadUrl` to PUT a large file to.")
     size: int | None = Field(None, ge=0, description="File size in bytes (with requestUploadUrl).")
-    filename: str | None = Field(None, description="File name, e.g. 'diagram.png'.")
-    metadata: dict[str, Any] | None = Field(None, description="Any data to keep with the file; list_files can filter on it.")
+    filename: str | None = None
+    metadata: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _one_way(self) -> UploadFileArguments:
@@ -61,23 +57,23 @@ class StoredFile(ApiResult):
     file_id: str | None = None
     filename: str | None = None
     content_type: str | None = None
-    size: int | None = Field(None, description="Bytes.")
+    size: int | None = None
     metadata: dict[str, Any] | None = None
     created_at: str | None = None
     s3_uri: str | None = None
-    url: str | None = Field(None, description="Download URL, valid for one hour.")
+    url: str | None = None
 
 
 class FileList(ApiResult):
     files: list[StoredFile]
-    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
+    next_cursor: str | None = None
     has_more: bool | None = None
 
 
 class FileUploaded(StoredFile):
     upload_url: str | None = Field(None, description="With requestUploadUrl: PUT the file's bytes here.")
     s3_key: str | None = None
-    expires_in: int | None = Field(None, description="Seconds the upload URL stays valid.")
+    expires_in: int | None = None
 
 
 class FileDeleted(ApiResult):
@@ -90,10 +86,7 @@ OPERATIONS = [
         name="list_files",
         toolset=Toolset.FILES,
         title="List files",
-        description=(
-            "List stored files (id, name, content type, size, metadata, creation time). `filter` matches "
-            "metadata (a JSON-encoded object); page with `limit` (up to 200) and `cursor`."
-        ),
+        description=("Stored files, filtered by metadata and paged."),
         route=Route("GET", V3 + "/files"),
         arguments=ListFilesArguments,
         result=FileList,
@@ -106,12 +99,7 @@ OPERATIONS = [
         name="upload_file",
         toolset=Toolset.FILES,
         title="Upload file",
-        description=(
-            "Store a file for AI workloads. Small files (up to about 7 MB): send `content` as base64 with its "
-            "`contentType`. Larger files: send `requestUploadUrl: true` with `contentType`, `filename` and "
-            "`size`, then PUT the bytes to the returned `uploadUrl`. Returns the `fileId` (and a download URL "
-            "for direct uploads)."
-        ),
+        description=("Store a file: up to ~7 MB inline as base64; larger, ask for an `uploadUrl` and PUT the bytes there."),
         route=Route("POST", V3 + "/files"),
         arguments=UploadFileArguments,
         result=FileUploaded,
@@ -122,7 +110,7 @@ OPERATIONS = [
         name="get_file",
         toolset=Toolset.FILES,
         title="Get file",
-        description="Get a stored file's metadata and a download `url` that works for one hour.",
+        description="A stored file's metadata and a download URL valid for an hour.",
         route=Route("GET", V3 + "/files/{fileId}"),
         arguments=FileArguments,
         result=StoredFile,

@@ -12,7 +12,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from quant_mcp.catalog.base import V3, NoArguments, PathId, Route, ToolArguments, Toolset, WireModel, undocumented
 
-PolicyId = Annotated[PathId, Field(description="Filter policy id, from list_filter_policies.")]
+PolicyId = PathId
 
 
 class RuleMatch(WireModel):
@@ -34,22 +34,20 @@ class RuleMatch(WireModel):
 
 
 class Rule(WireModel):
-    name: str | None = Field(None, description="Rule name.")
+    name: str | None = None
     match: RuleMatch
     action: Literal["BLOCK", "REDACT"] = Field(description="BLOCK refuses the message; REDACT masks the match.")
-    apply_to: Literal["input", "output", "both"] = Field(description="Check the user's input, the model's output, or both.")
+    apply_to: Literal["input", "output", "both"]
 
 
 Rules = Annotated[list[Rule], Field(min_length=1, max_length=100)]
 
 
 class CreatePolicyArguments(ToolArguments):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=255)] = Field(description="Policy name.")
-    rules: Rules = Field(description="1-100 rules.")
+    name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    rules: Rules
     description: Annotated[str, StringConstraints(max_length=1000)] | None = None
-    enabled: bool | None = Field(
-        None, description="Whether the policy applies (enable_filter_policy / disable_filter_policy toggle it)."
-    )
+    enabled: bool | None = Field(None, description="enable_filter_policy / disable_filter_policy toggle it too.")
 
 
 class UpdatePolicyArguments(ToolArguments):
@@ -73,7 +71,7 @@ OPERATIONS = [
         "List filter policies",
         Route("GET", V3 + "/filter-policies"),
         NoArguments,
-        "List the organisation's content filter policies with their rules and whether each is enabled.",
+        "Content filter policies and their rules.",
         "listFilterPolicies",
         read_only=True,
         idempotent=True,
@@ -84,9 +82,7 @@ OPERATIONS = [
         "Create filter policy",
         Route("POST", V3 + "/filter-policies"),
         CreatePolicyArguments,
-        "Create a content filter policy: a `name` and 1-100 `rules`, each matching words (`values`) or a regex "
-        "(`pattern`) and then BLOCKing or REDACTing, on input, output or both. Attach it to agents, Slack bots "
-        "or governance by its id. Invalid rules are refused with 422.",
+        "Create a content filter policy: word or regex rules that block or redact input or output.",
         "createFilterPolicy",
     ),
     undocumented(
@@ -95,7 +91,7 @@ OPERATIONS = [
         "Get filter policy",
         Route("GET", POLICY),
         PolicyArguments,
-        "Get one filter policy with its rules.",
+        "One filter policy with its rules.",
         "getFilterPolicy",
         read_only=True,
         idempotent=True,
@@ -106,7 +102,7 @@ OPERATIONS = [
         "Update filter policy",
         Route("PUT", POLICY),
         UpdatePolicyArguments,
-        "Change a filter policy's name, description, enabled state or rules; `rules`, when given, replaces the whole rule set.",
+        "Change a filter policy (`rules` replaces them all).",
         "updateFilterPolicy",
         idempotent=True,
     ),
@@ -116,7 +112,7 @@ OPERATIONS = [
         "Delete filter policy",
         Route("DELETE", POLICY),
         PolicyArguments,
-        "Delete a filter policy, permanently; agents and bots using it are no longer filtered by it.",
+        "Delete a filter policy, permanently.",
         "deleteFilterPolicy",
         destructive=True,
         idempotent=True,
@@ -127,7 +123,7 @@ OPERATIONS = [
         "Disable filter policy",
         Route("PUT", POLICY + "/disable"),
         PolicyArguments,
-        "Switch a filter policy off without deleting it.",
+        "Switch a filter policy off.",
         "disableFilterPolicy",
         idempotent=True,
     ),
@@ -137,7 +133,7 @@ OPERATIONS = [
         "Enable filter policy",
         Route("PUT", POLICY + "/enable"),
         PolicyArguments,
-        "Switch a filter policy back on.",
+        "Switch a filter policy on.",
         "enableFilterPolicy",
         idempotent=True,
     ),

@@ -22,42 +22,42 @@ class InterfaceLimit(WireModel):
 
 
 class UserOverride(InterfaceLimit):
-    unlimited: bool | None = Field(None, description="true: no spend limit for this user.")
+    unlimited: bool | None = None
 
 
 class SpendLimits(WireModel):
-    monthly_budget_cents: int | None = Field(None, ge=0, description="Organisation budget per month.")
-    daily_budget_cents: int | None = Field(None, ge=0, description="Organisation budget per day.")
+    monthly_budget_cents: int | None = Field(None, ge=0)
+    daily_budget_cents: int | None = Field(None, ge=0)
     per_user_monthly_budget_cents: int | None = Field(None, ge=0)
     per_user_daily_budget_cents: int | None = Field(None, ge=0)
-    warning_threshold_percent: int | None = Field(None, ge=0, le=100, description="Warn when this share of a budget is used.")
-    interface_limits: dict[str, InterfaceLimit] | None = Field(None, description="Limits per interface (e.g. 'slack', 'api').")
-    user_overrides: dict[str, UserOverride] | None = Field(None, description="Limits per user id.")
+    warning_threshold_percent: int | None = Field(None, ge=0, le=100)
+    interface_limits: dict[str, InterfaceLimit] | None = None
+    user_overrides: dict[str, UserOverride] | None = None
 
 
 class UpdateGovernanceArguments(ToolArguments):
     ai_enabled: bool = Field(description="false switches AI off for the whole organisation.")
-    model_policy: ModelPolicy = Field(description="unrestricted, or allow/block the models in `modelList`.")
-    model_list: list[PathId] | None = Field(None, description="Model ids the policy allows or blocks.")
+    model_policy: ModelPolicy
+    model_list: list[PathId] | None = None
     mandatory_guardrail_preset: Literal["official", "official-sensitive", "protected"] | None = Field(
         None, description="Guardrail preset every request must use."
     )
-    mandatory_filter_policies: list[PathId] | None = Field(None, description="Filter policy ids every request must pass.")
+    mandatory_filter_policies: list[PathId] | None = None
     spend_limits: SpendLimits | None = None
-    version: int | None = Field(None, description="The `version` you last read, to refuse overwriting a concurrent change.")
+    version: int | None = Field(None, description="As last read: a newer change is not overwritten.")
 
 
 class GovernanceConfig(ApiResult):
     org_id: str | None = None
     ai_enabled: bool | None = None
-    model_policy: str | None = Field(None, description="unrestricted | allowlist | blocklist")
+    model_policy: str | None = None
     model_list: list[str] | None = None
     mandatory_guardrail_preset: str | None = None
     mandatory_filter_policies: list[str] | None = None
     spend_limits: dict[str, Any] | None = Field(
         None, description="Budgets in cents: organisation, per user, per interface, overrides."
     )
-    version: int | None = Field(None, description="Send it back with update_governance_config.")
+    version: int | None = None
 
 
 class GovernanceSaved(ApiResult):
@@ -85,9 +85,9 @@ class UserSpend(ApiResult):
 class GovernanceSpend(ApiResult):
     org_total: Spend | None = Field(None, description="This month, whole organisation.")
     today_total: Spend | None = None
-    budget: Budget | None = Field(None, description="Monthly budget use.")
+    budget: Budget | None = None
     daily_budget: Budget | None = None
-    user_total: UserSpend | None = Field(None, description="The calling user's own spend.")
+    user_total: UserSpend | None = None
 
 
 def _spend_summary(result: dict[str, Any]) -> str:
@@ -101,11 +101,7 @@ OPERATIONS = [
         name="get_governance_config",
         toolset=Toolset.GOVERNANCE,
         title="Get AI governance",
-        description=(
-            "Read the organisation's AI governance: whether AI is enabled, the model policy and list, "
-            "mandatory guardrail preset and filter policies, spend limits (cents), and the `version` to send "
-            "back when updating."
-        ),
+        description=("The organisation's AI governance: model policy, mandatory guardrails and filters, spend limits."),
         route=Route("GET", V3 + "/governance"),
         arguments=NoArguments,
         result=GovernanceConfig,
@@ -118,13 +114,7 @@ OPERATIONS = [
         name="update_governance_config",
         toolset=Toolset.GOVERNANCE,
         title="Update AI governance",
-        description=(
-            "Write the organisation's AI governance. It is a PUT of the whole configuration: `aiEnabled` and "
-            "`modelPolicy` are required, and the model list, mandatory guardrail preset and filter policies and "
-            "spend limits should all be sent as you want them kept. Read it first with get_governance_config "
-            "and pass its `version` to avoid overwriting a concurrent change. `aiEnabled: false` switches AI "
-            "off for everyone."
-        ),
+        description=("Replace the AI governance (send all of it, with the `version` read). `aiEnabled: false` switches AI off."),
         route=Route("PUT", V3 + "/governance"),
         arguments=UpdateGovernanceArguments,
         result=GovernanceSaved,
@@ -137,10 +127,7 @@ OPERATIONS = [
         name="get_governance_spend",
         toolset=Toolset.GOVERNANCE,
         title="Get AI spend",
-        description=(
-            "Summarise AI spend in cents: the organisation's month and today (with request counts), budget "
-            "use and what remains, and the caller's own monthly and daily spend."
-        ),
+        description=("AI spend in cents: the organisation's month and today, budget left, and yours."),
         route=Route("GET", V3 + "/governance/spend"),
         arguments=NoArguments,
         result=GovernanceSpend,

@@ -1,5 +1,8 @@
 """Inference: chat (buffered, streamed, in a session, durable), embeddings and image generation.
 
+The durable-execution tools (``executions``), embeddings and image generation (``images``) are toolsets of
+their own, off by default; their operations are in those modules, their models here.
+
 The chat tools take multimodal content: the API's blocks plus local files and MCP embedded
 resources, which the runtime checks and streams into the request (``attachments=True``).
 ``chat_in_session`` is a composite tool: the flow of that name in ``quant_mcp.flows``.
@@ -14,22 +17,32 @@ from typing import Annotated, Any, Literal
 from urllib.parse import unquote
 
 from mcp.types import ImageContent
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from quant_mcp.catalog.base import LEGACY, V3, ApiResult, Operation, PathId, Route, ToolArguments, Toolset, WireModel
-from quant_mcp.catalog.content import Base64, ChatMessage, Content, detect_format
+from quant_mcp.catalog.content import CONTENT_DESCRIPTION, Base64, ChatMessage, Content, detect_format
 from quant_mcp.catalog.sessions import SESSION_URI, SessionId
 
-ModelId = Annotated[PathId, Field(description="Model id from list_models, e.g. 'amazon.nova-lite-v1:0'.")]
+ModelId = Annotated[PathId, Field(description="e.g. amazon.nova-lite-v1:0")]
 
 
 class ResponseFormat(WireModel):
     type: Literal["json"] = "json"
-    json_schema: dict[str, Any] = Field(description="JSON Schema the answer must follow.")
+    json_schema: dict[str, Any]
+
+
+class JsonSchemaFormat(BaseModel):
+    """The OpenAI-style structured output Quant's Drupal provider sends (snake_case on the wire)."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["json_schema"] = "json_schema"
+    name: str | None = None
+    strict: bool | None = None
+    schema_: dict[str, Any] = Field(alias="schema")  # the JSON Schema the answer must follow
 
 
 class ToolInputSchema(WireModel):
-    json_: dict[str, Any] = Field(alias="json", description="JSON Schema of the tool's input.")
+    json_: dict[str, Any] = Field(alias="json")  # the JSON Schema of the tool's input
 
 
 class ToolSpec(WireModel):
@@ -43,9 +56,9 @@ class ToolDefinition(WireModel):
 
 
 class ToolConfig(WireModel):
-    tools: list[ToolDefinition] = Field(description="Tools the model may ask you to call; its answer then carries `toolUse`.")
-    auto_execute: bool | None = Field(None, description="Let the Quant API run built-in tools itself (needs allowedTools).")
-    allowed_tools: list[str] | None = Field(None, description="Names of tools that may auto-execute.")
+    tools: list[ToolDefinition]
+    auto_execute: bool | None = None  # run built-in tools server-side (needs allowed_tools)
+    allowed_tools: list[str] | None = None
 
 
 class Guardrails(WireModel):
@@ -57,32 +70,35 @@ class Guardrails(WireModel):
 class GenerationOptions(ToolArguments):
     """Sampling options shared by the chat tools."""
 
-    system_prompt: str | None = Field(None, description="System prompt for this call.")
-    temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature, 0-2 (default 0.7).")
-    max_tokens: int | None = Field(None, ge=1, le=65536, description="Most tokens to generate, 1-65536 (default 4096).")
-    top_p: float | None = Field(None, ge=0, le=1, description="Nucleus sampling, 0-1.")
-    stop_sequences: list[str] | None = Field(None, max_length=4, description="Up to 4 strings that end the answer.")
+    system_prompt: str | None = None
+    temperature: float | None = Field(None, ge=0, le=2)
+    max_tokens: int | None = Field(None, ge=1, le=65536)
+    top_p: float | None = Field(None, ge=0, le=1)
+    stop_sequences: list[str] | None = Field(None, max_length=4)
 
 
 class ChatArguments(GenerationOptions):
-    messages: list[ChatMessage] = Field(
-        min_length=1, max_length=1000, description="The conversation, oldest first; the last is usually the user's new turn."
-    )
+    messages: list[ChatMessage] = Field(min_length=1, max_length=1000, description="Oldest first.")
     model_id: ModelId
-    response_format: ResponseFormat | None = Field(None, description="Ask for JSON that follows a JSON Schema.")
-    tool_config: ToolConfig | None = Field(None, description="Function calling: tools the model may request.")
-    session_id: PathId | None = Field(None, description="Continue a stored session (v3 routes); omit for a stateless call.")
-    allowed_tools: list[str] | None = Field(None, description="Built-in tools the model may use (v3 routes).")
-    guardrails: Guardrails | None = Field(None, description="Bedrock guardrail to apply (v3 routes).")
-    long_context: bool | None = Field(None, description="Use the 1M-token context route (v3 routes).")
+    documented_response_format: ResponseFormat | None = Field(
+        None, alias="responseFormat", description='JSON output: {"type": "json", "jsonSchema": {...}}.'
+    )
+    response_format_json_schema: JsonSchemaFormat | None = Field(
+        None, alias="response_format", description="Or this form (Drupal's); not both."
+    )
+    tool_config: ToolConfig | None = Field(None, description="Answer may carry toolUse.")
+    # v3 routes only:
+    agent_id: PathId | None = None  # answer as this agent
+    session_id: PathId | None = None
+    allowed_tools: list[str] | None = Field(None, description="Built-in tools.")
+    guardrails: Guardrails | None = None
+    long_context: bool | None = Field(None, description="1M-token context.")
 
 
 class ChatInSessionArguments(GenerationOptions):
     session_id: SessionId
-    message: Content = Field(
-        description="Your new turn: a string, or content blocks (text, image, video, document, file, resource)."
-    )
-    model_id: ModelId | None = Field(None, description="Model for this turn; default: the session's own model.")
+    message: Content = Field(description=CONTENT_DESCRIPTION)
+    model_id: ModelId | None = Field(None, description="Default: the session's model.")
 
 
 LEGACY_CHAT_FIELDS = frozenset(
@@ -94,7 +110,7 @@ LEGACY_CHAT_FIELDS = frozenset(
         "max_tokens",
         "top_p",
         "stop_sequences",
-        "response_format",
+        "documented_response_format",
         "tool_config",
     }
 )
@@ -105,6 +121,17 @@ class Usage(ApiResult):
     output_tokens: int | None = None
     total_tokens: int | None = None
     cost_cents: float | None = None
+
+
+FINISH_REASON_HELP = (
+    "stop (end of turn) | tool_use (call the tools in response.toolUse) | tool_request (the service waits for a "
+    "client-side tool) | length (cut at maxTokens) | content_filter"
+)
+
+
+class MaxTokensClamp(ApiResult):
+    requested: int
+    sent: int = Field(description="The model's maxOutputTokens, sent in place of the request.")
 
 
 class AssistantMessage(ApiResult):
@@ -119,26 +146,23 @@ class ChatResult(ApiResult):
     response: AssistantMessage
     model: str | None = None
     request_id: str | None = None
-    finish_reason: str | None = Field(None, description="stop | length | content_filter | tool_use")
+    finish_reason: str | None = Field(None, description=FINISH_REASON_HELP)
+    stop_reason: str | None = Field(
+        None, description="Why the model stopped, as the API reported it (Bedrock's end_turn, max_tokens, ...)."
+    )
     usage: Usage | None = None
+    max_tokens_clamped: MaxTokensClamp | None = Field(None, description="Set when maxTokens was above the model's limit.")
 
 
 class ChatStreamResult(ChatResult):
-    stop_reason: str | None = Field(None, description="Why the stream stopped, as the API reported it.")
     session_id: str | None = Field(None, description="The session the API used, when it reported one.")
     complete: bool | None = Field(None, description="False when the turn stopped early (e.g. a client tool is needed).")
     chunks: int | None = Field(None, description="Text deltas received (each was sent as a progress notification).")
     orchestration: dict[str, Any] | None = Field(
         None, description="When complete is false because tools continue server-side: {pollUrl} to poll for the outcome."
     )
-
-
-def _legacy_chat(data: dict[str, Any]) -> dict[str, Any]:
-    """Legacy chat answers ``{response: "<text>"}``; give it the v3 shape."""
-    response = data.get("response")
-    if isinstance(response, str):
-        data = {**data, "response": {"role": "assistant", "content": response}}
-    return data
+    server_tools: list[dict[str, Any]] | None = Field(None, description="Tools the service ran itself: {name, result} each.")
+    skipped_frames: int | None = Field(None, description="Stream frames that could not be read and were skipped.")
 
 
 def chat_summary(result: dict[str, Any]) -> str:
@@ -183,7 +207,7 @@ ExecutionIdentifier = Annotated[
     str,
     StringConstraints(pattern=rf"^[A-Za-z0-9](?:[A-Za-z0-9._:@~+/=-]|{_ENCODED})*$", max_length=2048),
     AfterValidator(unquote),
-    Field(description="The requestId from start_chat_execution (or the last segment of its pollUrl), or an execution ARN."),
+    Field(description="A requestId (or its pollUrl's last segment), or an execution ARN."),
 ]
 
 
@@ -227,7 +251,7 @@ class ToolOutcome(WireModel):
 
 class ToolCallbackArguments(ToolArguments):
     callback_id: Annotated[str, StringConstraints(min_length=1, max_length=4096)] = Field(
-        description="callbackId from get_durable_execution_status (status waiting_callback); each works once."
+        description="From get_durable_execution_status; works once."
     )
     tool_results: list[ToolOutcome] = Field(min_length=1, max_length=100, description="One result per pending tool.")
 
@@ -245,11 +269,11 @@ EmbeddingText = Annotated[str, StringConstraints(min_length=1, max_length=50_000
 
 class EmbeddingsArguments(ToolArguments):
     input: EmbeddingText | Annotated[list[EmbeddingText], Field(min_length=1, max_length=100)] = Field(
-        description="One text, or a list of up to 100 texts to embed in one call."
+        description="One text, or up to 100."
     )
-    model_id: ModelId | None = Field(None, description="Embedding model (default amazon.titan-embed-text-v2:0).")
-    dimensions: Literal[256, 512, 1024, 8192] | None = Field(None, description="Vector length (default 1024).")
-    normalize: bool | None = Field(None, description="Scale vectors to unit length (default true).")
+    model_id: ModelId | None = Field(None, description="Default amazon.titan-embed-text-v2:0.")
+    dimensions: Literal[256, 512, 1024, 8192] | None = Field(None, description="Default 1024.")
+    normalize: bool | None = Field(None, description="Default true.")
 
 
 class EmbeddingUsage(ApiResult):
@@ -276,10 +300,8 @@ def _embeddings_summary(result: dict[str, Any]) -> str:
 
 
 class TextToImageParams(WireModel):
-    text: Annotated[str, StringConstraints(min_length=1, max_length=1024)] = Field(description="What to draw.")
-    negative_text: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = Field(
-        None, description="What to keep out of the picture."
-    )
+    text: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    negative_text: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
     style: (
         Literal[
             "3D_ANIMATED_FAMILY_FILM",
@@ -293,22 +315,20 @@ class TextToImageParams(WireModel):
         ]
         | None
     ) = None
-    condition_image: Base64 | None = Field(None, description="Base64 image whose layout guides the result.")
+    condition_image: Base64 | None = None
     control_mode: Literal["CANNY_EDGE", "SEGMENTATION"] | None = None
     control_strength: float | None = Field(None, ge=0, le=1)
 
 
 class ColorGuidedGenerationParams(WireModel):
-    colors: list[Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]] = Field(
-        min_length=1, max_length=10, description="1-10 colours as #RRGGBB."
-    )
+    colors: list[Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]] = Field(min_length=1, max_length=10)
     text: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
     negative_text: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
     reference_image: Base64 | None = None
 
 
 class ImageVariationParams(WireModel):
-    images: list[Base64] = Field(min_length=1, max_length=5, description="1-5 base64 images to vary.")
+    images: list[Base64] = Field(min_length=1, max_length=5)
     similarity_strength: float | None = Field(None, ge=0.2, le=1)
     text: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
     negative_text: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
@@ -316,8 +336,8 @@ class ImageVariationParams(WireModel):
 
 class InPaintingParams(WireModel):
     image: Base64
-    mask_image: Base64 | None = Field(None, description="Black = the area to repaint; or give maskPrompt.")
-    mask_prompt: str | None = Field(None, description="Words naming the area to repaint.")
+    mask_image: Base64 | None = Field(None, description="Black = repaint; or give maskPrompt.")
+    mask_prompt: str | None = None
     text: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
     negative_text: str | None = None
 
@@ -336,12 +356,12 @@ class BackgroundRemovalParams(WireModel):
 
 
 class ImageGenerationConfig(WireModel):
-    width: int | None = Field(None, ge=320, le=4096, description="Pixels (default 1024).")
-    height: int | None = Field(None, ge=320, le=4096, description="Pixels (default 1024).")
+    width: int | None = Field(None, ge=320, le=4096)
+    height: int | None = Field(None, ge=320, le=4096)
     quality: Literal["standard", "premium"] | None = None
-    cfg_scale: float | None = Field(None, ge=1.1, le=10, description="How closely to follow the text, 1.1-10 (6.5).")
+    cfg_scale: float | None = Field(None, ge=1.1, le=10)
     seed: int | None = Field(None, ge=0, le=2147483646)
-    number_of_images: int | None = Field(None, ge=1, le=5, description="1-5 (default 1).")
+    number_of_images: int | None = Field(None, ge=1, le=5)
 
 
 TASK_PARAMETERS = {
@@ -364,21 +384,17 @@ class GenerateImageArguments(ToolArguments):
         "OUTPAINTING",
         "BACKGROUND_REMOVAL",
         "VIRTUAL_TRY_ON",
-    ] = Field("TEXT_IMAGE", description="The Nova Canvas task; fill the matching *Params object.")
+    ] = Field("TEXT_IMAGE", description="Fill the matching *Params object.")
     text_to_image_params: TextToImageParams | None = None
     color_guided_generation_params: ColorGuidedGenerationParams | None = None
     image_variation_params: ImageVariationParams | None = None
     in_painting_params: InPaintingParams | None = None
     out_painting_params: OutPaintingParams | None = None
     background_removal_params: BackgroundRemovalParams | None = None
-    virtual_try_on_params: dict[str, Any] | None = Field(
-        None, description="Parameters of VIRTUAL_TRY_ON, as Nova Canvas takes them."
-    )
+    virtual_try_on_params: dict[str, Any] | None = None
     image_generation_config: ImageGenerationConfig | None = None
-    model_id: ModelId | None = Field(None, description="Image model (default amazon.nova-canvas-v1:0).")
-    region: Literal["us-east-1", "ap-northeast-1", "eu-west-1"] | None = Field(
-        None, description="Where Nova Canvas runs (default us-east-1)."
-    )
+    model_id: ModelId | None = Field(None, description="Default amazon.nova-canvas-v1:0.")
+    region: Literal["us-east-1", "ap-northeast-1", "eu-west-1"] | None = None
 
     @model_validator(mode="after")
     def _one_task(self) -> GenerateImageArguments:
@@ -427,32 +443,21 @@ def _images_summary(result: dict[str, Any]) -> str:
 
 # ----------------------------------------------------------------------------- operations
 
-CONTENT_HELP = (
-    "Content may be a string or a list of blocks: text; image/video/document blocks with base64 bytes; "
-    '{"file": {"path": "/abs/path"}} for a local file (stdio; only inside the client\'s MCP roots or '
-    "QUANT_ALLOWED_DIRS; the format is detected from the content); or an MCP embedded resource "
-    '({"type": "resource", "resource": {uri, mimeType, blob|text}}). Media are for models that accept '
-    "them (Nova Lite/Pro: images, video, documents; Claude: images; Nova Micro: text only), 25 MB per "
-    "request in all, counted base64-encoded."
-)
-
 OPERATIONS = [
     Operation(
         name="chat",
         toolset=Toolset.INFERENCE,
         title="Chat completion",
         description=(
-            "Ask a Quant AI model for a chat completion and wait for the whole answer. Pass the conversation "
-            "as `messages` (oldest first) and a `modelId` from list_models. " + CONTENT_HELP + " Give "
-            "`toolConfig` for function calling (the answer then carries `response.toolUse`) or `responseFormat` "
-            "for JSON output. Returns the answer text, finish reason and token usage. Stores nothing; use "
-            "chat_in_session to continue a stored conversation."
+            "Ask a model and wait for the whole answer (chat_stream for long ones). Stores nothing: use "
+            "chat_in_session to keep a conversation."
         ),
         route=Route("POST", V3 + "/chat"),
-        legacy_route=Route("POST", LEGACY + "/chat", fields=LEGACY_CHAT_FIELDS, response=_legacy_chat),
+        legacy_route=Route("POST", LEGACY + "/chat", fields=LEGACY_CHAT_FIELDS),
         arguments=ChatArguments,
         result=ChatResult,
         attachments=True,
+        model_answer=True,
         operation_ids=("chatInference", "legacyChatInference"),
         summary=chat_summary,
     ),
@@ -461,11 +466,8 @@ OPERATIONS = [
         toolset=Toolset.INFERENCE,
         title="Streaming chat completion",
         description=(
-            "Like chat, but the answer streams: when your call carries a progress token, each new piece of "
-            "text arrives as a progress notification (its message is the new text) while the model is "
-            "still writing. The result carries the whole text, finish/stop reason, usage and any tool-use "
-            "requests; if the stream breaks, the error still carries the text received. Prefer it for long "
-            "answers; arguments are the same as chat's."
+            "Like chat, but the text streams as progress notifications: for long answers. [Bracketed] "
+            "messages are notes, not text."
         ),
         route=Route("POST", V3 + "/chat/stream"),
         legacy_route=Route("POST", LEGACY + "/chat/stream", fields=LEGACY_CHAT_FIELDS),
@@ -481,14 +483,9 @@ OPERATIONS = [
         toolset=Toolset.INFERENCE,
         title="Chat in a session",
         description=(
-            "Continue a stored conversation in one call: reads the session's history, asks the model with "
-            "that history plus your `message` (streamed like chat_stream, using the session's model unless "
-            "you give `modelId`), then appends your message and the answer, with the token usage, to the "
-            "session. Calls on one session run one at a time, so the session holds what the model saw. If the "
-            "model call fails nothing is appended; if only the append fails you still get the answer, with a "
-            "`warning`. If you cancel the call, the session holds either neither turn or both: before retrying, "
-            "read it (get_session) and retry only if its last messages are not your message and an answer. "
-            "Attachments go to the model; the session keeps a note of them. " + CONTENT_HELP
+            "Continue a stored session: its history plus your `message` go to the model (streamed), then both "
+            "turns and the usage are saved to it. A cancelled call leaves neither turn or both: check with "
+            "get_session before retrying."
         ),
         route=None,  # it sends through get_session, chat_stream and update_session
         arguments=ChatInSessionArguments,
@@ -496,90 +493,5 @@ OPERATIONS = [
         flow="chat_in_session",
         changes=SESSION_URI,
         summary=session_chat_summary,
-    ),
-    Operation(
-        name="start_chat_execution",
-        toolset=Toolset.INFERENCE,
-        title="Start a durable chat execution",
-        description=(
-            "Start a chat that runs in the background (a durable execution) and return at once with its "
-            "`requestId`. Use it for slow turns, or when the model may need tools you run yourself; then "
-            "poll get_durable_execution_status (every few seconds, backing off to 30 s). Arguments are the "
-            "same as chat's (v3 routes only)."
-        ),
-        route=Route("POST", V3 + "/chat", body=_async_chat_body),
-        arguments=ChatArguments,
-        result=ChatExecutionQueued,
-        attachments=True,
-        summary=lambda r: f"Queued {r.get('requestId')}: poll get_durable_execution_status with it.",
-    ),
-    Operation(
-        name="get_durable_execution_status",
-        toolset=Toolset.INFERENCE,
-        title="Get durable chat execution status",
-        description=(
-            "Poll a durable (async) chat execution by the `requestId` start_chat_execution returned. Status "
-            "is pending, running, waiting_callback (run `pendingTools` yourself, then submit_tool_callback "
-            "with `callbackId`), complete (`result` holds the answer and usage) or failed (`error`)."
-        ),
-        route=Route("GET", V3 + "/chat/executions/{identifier}"),
-        arguments=ExecutionArguments,
-        result=ExecutionStatus,
-        read_only=True,
-        idempotent=True,
-        operation_ids=("getDurableExecutionStatus",),
-        summary=_execution_summary,
-    ),
-    Operation(
-        name="submit_tool_callback",
-        toolset=Toolset.INFERENCE,
-        title="Submit tool results to a durable execution",
-        description=(
-            "Resume a durable chat execution that is waiting_callback: send the result of each pending tool "
-            "(`toolUseId` from pendingTools, `result` as a JSON object) with the execution's `callbackId`. "
-            "A callbackId works once; poll get_durable_execution_status afterwards for the answer."
-        ),
-        route=Route("POST", V3 + "/chat/callback"),
-        arguments=ToolCallbackArguments,
-        result=CallbackAccepted,
-        operation_ids=("submitToolCallback",),
-        summary=lambda r: r.get("message") or ("Callback accepted" if r.get("success") else "Callback sent"),
-    ),
-    Operation(
-        name="create_embeddings",
-        toolset=Toolset.INFERENCE,
-        title="Create text embeddings",
-        description=(
-            "Turn text into embedding vectors for semantic search, clustering or similarity. Pass `input` as "
-            "one string (one vector back) or a list of up to 100 strings (a list of vectors, in order). "
-            "Defaults: amazon.titan-embed-text-v2:0, 1024 dimensions (256, 512, 1024 or 8192), normalised."
-        ),
-        route=Route("POST", V3 + "/embeddings"),
-        arguments=EmbeddingsArguments,
-        result=Embeddings,
-        read_only=True,
-        idempotent=True,
-        operation_ids=("embeddings",),
-        summary=_embeddings_summary,
-    ),
-    Operation(
-        name="generate_image",
-        toolset=Toolset.INFERENCE,
-        title="Generate an image",
-        description=(
-            "Create or edit images with Amazon Nova Canvas. For a new picture give `textToImageParams.text` "
-            "(taskType TEXT_IMAGE, the default); other tasks (COLOR_GUIDED_GENERATION, IMAGE_VARIATION, "
-            "INPAINTING, OUTPAINTING, BACKGROUND_REMOVAL, VIRTUAL_TRY_ON) take their own *Params object with "
-            "base64 input images. `imageGenerationConfig` sets size, quality, seed and numberOfImages (1-5). "
-            "The images come back as image content; the structured result lists their types and sizes. "
-            "May take a minute or more."
-        ),
-        route=Route("POST", V3 + "/image-generation"),
-        arguments=GenerateImageArguments,
-        result=GeneratedImages,
-        operation_ids=("imageGeneration",),
-        summary=_images_summary,
-        media=images_as_content,
-        slow=True,
     ),
 ]

@@ -12,9 +12,8 @@ from quant_mcp.catalog.inference import ModelId
 
 class ListModelsArguments(ToolArguments):
     feature: Annotated[
-        Literal["chat", "embeddings", "vision", "streaming", "all"] | None,
+        Literal["chat", "embeddings", "image_generation", "vision", "streaming", "all"] | None,
         QUERY,
-        Field(description="Only models that support this feature (default all; v3 routes)."),
     ] = None
 
 
@@ -26,9 +25,10 @@ class ModelSummary(ApiResult):
     id: str | None = Field(None, description="Pass this as modelId.")
     name: str | None = None
     provider: str | None = None
-    capabilities: dict[str, bool] | None = Field(
-        None, description="text, multimodal, embeddings, streaming, toolUse: true when supported."
+    capabilities: dict[str, Any] | None = Field(
+        None, description="What the model supports, e.g. supportsTools, supportsVision (or text, toolUse, ...)."
     )
+    max_output_tokens: int | None = Field(None, description="Most tokens one answer may have (maxTokens is lowered to it).")
 
 
 class ModelList(ApiResult):
@@ -66,11 +66,7 @@ OPERATIONS = [
         name="list_models",
         toolset=Toolset.MODELS,
         title="List models",
-        description=(
-            "List the foundation models the organisation can use, with their capabilities (text, "
-            "multimodal, embeddings, streaming, tool use). Use it to choose the `modelId` for chat, "
-            "chat_stream and embeddings; `feature` narrows the list."
-        ),
+        description=("The models you can use, with their capabilities: pick a `modelId` here."),
         route=Route("GET", V3 + "/models"),
         legacy_route=Route("GET", LEGACY + "/models", fields=frozenset(), response=_legacy_models),
         arguments=ListModelsArguments,
@@ -84,11 +80,7 @@ OPERATIONS = [
         name="get_model",
         toolset=Toolset.MODELS,
         title="Get model details",
-        description=(
-            "Get one model's details: context window, output limit, capabilities (tools, structured "
-            "output, vision, streaming), pricing per million tokens and availability. Fails with 404 "
-            "MODEL_NOT_FOUND for an unknown id."
-        ),
+        description=("One model's limits, capabilities, pricing and availability."),
         route=Route("GET", V3 + "/models/{modelId}"),
         arguments=GetModelArguments,
         result=ModelDetails,

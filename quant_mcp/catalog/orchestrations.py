@@ -26,20 +26,20 @@ from quant_mcp.catalog.base import (
     undocumented,
 )
 
-OrchestrationId = Annotated[PathId, Field(description="Orchestration id, from create_orchestration or list_orchestrations.")]
+OrchestrationId = PathId
 Status = Literal["pending", "running", "paused", "completed", "failed", "cancelled"]
-Cursor = Annotated[str | None, QUERY, Field(description="`nextCursor` of the previous page.")]
+Cursor = Annotated[str | None, QUERY]
 
 
 class ListOrchestrationsArguments(ToolArguments):
-    status: Annotated[Status | None, QUERY, Field(description="Only orchestrations in this status.")] = None
-    limit: Annotated[int | None, QUERY, Field(ge=1, le=100, description="Page size, 1-100 (default 20).")] = None
+    status: Annotated[Status | None, QUERY] = None
+    limit: Annotated[int | None, QUERY, Field(ge=1, le=100)] = None
     cursor: Cursor = None
 
 
 class InputSource(WireModel):
     type: Literal["static", "task_query", "generator"] = Field(
-        description="static: the `items` you give; task_query: tasks matching `taskQuery`; generator: items a model writes from `generatorPrompt`."
+        description="static: `items`; task_query: `taskQuery`; generator: `generatorPrompt`."
     )
     items: list[dict[str, Any]] | None = Field(None, description="The items to process (static).")
     task_query: dict[str, Any] | None = Field(None, description="Task filter, e.g. {taskListId, status} (task_query).")
@@ -55,20 +55,18 @@ class StopCondition(WireModel):
 
 
 class CreateOrchestrationArguments(ToolArguments):
-    name: Text = Field(description="Display name, e.g. 'Process batch documents'.")
+    name: Text
     input_source: InputSource = Field(description="Where the items come from.")
     description: str | None = None
-    agent_id: PathId | None = Field(None, description="Agent that processes each item.")
-    tool_id: str | None = Field(None, description="Tool that processes each item (instead of an agent).")
-    workflow_id: str | None = Field(None, description="Workflow that processes each item.")
-    batch_size: int | None = Field(None, ge=1, le=100, description="Items per batch, 1-100 (default 10).")
-    concurrency: int | None = Field(None, ge=1, le=10, description="Batches in parallel, 1-10 (default 1).")
+    agent_id: PathId | None = None
+    tool_id: str | None = None
+    workflow_id: str | None = None
+    batch_size: int | None = Field(None, ge=1, le=100)
+    concurrency: int | None = Field(None, ge=1, le=10)
     stop_condition: StopCondition | None = None
-    assigned_skills: list[str] | None = Field(None, description="Skill ids the processing agent may load.")
-    context: dict[str, Any] | None = Field(None, description="Shared data every item's run can read.")
-    auto_start: bool | None = Field(
-        None, description="Start at once (default true); false leaves it pending for start_orchestration."
-    )
+    assigned_skills: list[str] | None = None
+    context: dict[str, Any] | None = None
+    auto_start: bool | None = Field(None, description="false: pending until start_orchestration.")
 
 
 class OrchestrationArguments(ToolArguments):
@@ -77,7 +75,7 @@ class OrchestrationArguments(ToolArguments):
 
 class ListBatchesArguments(ToolArguments):
     orchestration_id: OrchestrationId
-    limit: Annotated[int | None, QUERY, Field(ge=1, le=100, description="Page size, 1-100 (default 20).")] = None
+    limit: Annotated[int | None, QUERY, Field(ge=1, le=100)] = None
     cursor: Cursor = None
 
 
@@ -85,7 +83,7 @@ class OrchestrationList(ApiResult):
     orchestrations: list[dict[str, Any]] = Field(
         description="Orchestrations as the API describes them (id, name, status, progress)."
     )
-    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
+    next_cursor: str | None = None
 
 
 class Batch(ApiResult):
@@ -95,7 +93,7 @@ class Batch(ApiResult):
     item_count: int | None = None
     completed_count: int | None = None
     failed_count: int | None = None
-    status: str | None = Field(None, description="pending | running | completed | failed")
+    status: str | None = None
     started_at: str | None = None
     completed_at: str | None = None
     error: str | None = None
@@ -103,7 +101,7 @@ class Batch(ApiResult):
 
 class BatchList(ApiResult):
     batches: list[Batch]
-    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
+    next_cursor: str | None = None
 
 
 OPERATIONS = [
@@ -111,10 +109,7 @@ OPERATIONS = [
         name="list_orchestrations",
         toolset=Toolset.ORCHESTRATIONS,
         title="List orchestrations",
-        description=(
-            "List durable orchestrations, optionally by `status` (pending, running, paused, completed, failed, "
-            "cancelled); page with `limit` (1-100, default 20) and `cursor`."
-        ),
+        description=("Durable batch orchestrations, by status, paged."),
         route=Route("GET", V3 + "/orchestrations"),
         arguments=ListOrchestrationsArguments,
         result=OrchestrationList,
@@ -129,10 +124,7 @@ OPERATIONS = [
         "Create orchestration",
         Route("POST", V3 + "/orchestrations"),
         CreateOrchestrationArguments,
-        "Create a durable orchestration that runs an agent (`agentId`), tool or workflow over many items in "
-        "batches. `inputSource` says where items come from: `static` items, a `task_query`, or a `generator` "
-        "prompt. Tune `batchSize` (1-100), `concurrency` (1-10) and `stopCondition`. It starts at once unless "
-        "`autoStart: false`. Follow it with get_orchestration and list_orchestration_batches.",
+        ("Run an agent, tool or workflow over many items in batches, durably (starts at once unless `autoStart: false`)."),
         "createOrchestration",
     ),
     undocumented(
@@ -141,7 +133,7 @@ OPERATIONS = [
         "Get orchestration",
         Route("GET", V3 + "/orchestrations/{orchestrationId}"),
         OrchestrationArguments,
-        "Get one orchestration's details, status and progress.",
+        "One orchestration's status and progress.",
         "getOrchestration",
         read_only=True,
         idempotent=True,
@@ -150,10 +142,7 @@ OPERATIONS = [
         name="delete_orchestration",
         toolset=Toolset.ORCHESTRATIONS,
         title="Delete orchestration",
-        description=(
-            "Delete a finished orchestration (completed, failed or cancelled) and its records, permanently; "
-            "cancel a running one first. The API answers with no body."
-        ),
+        description=("Delete a finished orchestration and its records, permanently."),
         route=Route("DELETE", V3 + "/orchestrations/{orchestrationId}"),
         arguments=OrchestrationArguments,
         result=Confirmation,
@@ -166,10 +155,7 @@ OPERATIONS = [
         name="list_orchestration_batches",
         toolset=Toolset.ORCHESTRATIONS,
         title="List orchestration batches",
-        description=(
-            "List the batches an orchestration has processed: iteration, item, completed and failed counts, "
-            "status, times and any error. Page with `limit` (1-100, default 20) and `cursor`."
-        ),
+        description=("The batches an orchestration has processed, paged."),
         route=Route("GET", V3 + "/orchestrations/{orchestrationId}/batches"),
         arguments=ListBatchesArguments,
         result=BatchList,
@@ -184,7 +170,7 @@ OPERATIONS = [
         "Cancel orchestration",
         Route("POST", V3 + "/orchestrations/{orchestrationId}/cancel"),
         OrchestrationArguments,
-        "Cancel an orchestration for good: no further batches run and it cannot be resumed (pause it to continue later).",
+        "Stop an orchestration for good (pause_orchestration to continue later).",
         "cancelOrchestration",
         destructive=True,
     ),
@@ -194,7 +180,7 @@ OPERATIONS = [
         "Pause orchestration",
         Route("POST", V3 + "/orchestrations/{orchestrationId}/pause"),
         OrchestrationArguments,
-        "Pause a running orchestration after its current batches; resume_orchestration continues it.",
+        "Pause a running orchestration after its current batches.",
         "pauseOrchestration",
     ),
     undocumented(
@@ -203,7 +189,7 @@ OPERATIONS = [
         "Resume orchestration",
         Route("POST", V3 + "/orchestrations/{orchestrationId}/resume"),
         OrchestrationArguments,
-        "Resume a paused orchestration where it stopped.",
+        "Resume a paused orchestration.",
         "resumeOrchestration",
     ),
     undocumented(
@@ -212,7 +198,7 @@ OPERATIONS = [
         "Start orchestration",
         Route("POST", V3 + "/orchestrations/{orchestrationId}/start"),
         OrchestrationArguments,
-        "Start a pending orchestration (one created with `autoStart: false`).",
+        "Start a pending orchestration (created with `autoStart: false`).",
         "startOrchestration",
     ),
 ]

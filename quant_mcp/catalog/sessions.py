@@ -27,7 +27,7 @@ from quant_mcp.catalog.base import (
 )
 from quant_mcp.catalog.uris import SESSION_URI
 
-SessionId = Annotated[PathId, Field(description="Session id, as returned by create_session or list_sessions.")]
+SessionId = PathId  # from create_session or list_sessions
 
 
 class SeedMessage(WireModel):
@@ -44,24 +44,19 @@ class NewMessage(WireModel):
 
 
 class CreateSessionArguments(ToolArguments):
-    user_id: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = Field(
-        None, description="Your identifier for the end user (required on v3 routes), e.g. 'user-12345'."
-    )
+    user_id: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = Field(None)
     session_group: Annotated[str, StringConstraints(max_length=256)] | None = Field(
-        None, description="Free-form label to group sessions (app, environment, tenant); list_sessions can filter by it."
+        None, description="A label to filter by in list_sessions."
     )
-    metadata: dict[str, Any] | None = Field(None, description="Any extra data to keep with the session.")
-    expiration_minutes: int | None = Field(
-        None, ge=5, le=1440, description="Lifetime in minutes, 5-1440 (default 60). extend_session pushes it back."
-    )
-    initial_messages: list[SeedMessage] | None = Field(
-        None, description="Messages to seed the history with, e.g. a system prompt."
-    )
-    model: PathId | None = Field(None, description="Model id for the session (legacy routes: required).")
-    title: Annotated[str, StringConstraints(max_length=500)] | None = Field(None, description="Title (legacy routes).")
-    system_prompt: str | None = Field(None, description="System prompt (legacy routes).")
-    max_tokens: int | None = Field(None, ge=1, le=65536, description="Default max tokens (legacy routes).")
-    temperature: float | None = Field(None, ge=0, le=2, description="Default temperature (legacy routes).")
+    metadata: dict[str, Any] | None = None
+    expiration_minutes: int | None = Field(None, ge=5, le=1440, description="Default 60.")
+    initial_messages: list[SeedMessage] | None = Field(None, description="Seed history.")
+    # legacy routes only:
+    model: PathId | None = None
+    title: Annotated[str, StringConstraints(max_length=500)] | None = None
+    system_prompt: str | None = None
+    max_tokens: int | None = Field(None, ge=1, le=65536)
+    temperature: float | None = Field(None, ge=0, le=2)
 
 
 V3_CREATE_FIELDS = frozenset({"user_id", "session_group", "metadata", "expiration_minutes", "initial_messages"})
@@ -74,13 +69,11 @@ def _legacy_create_body(arguments: CreateSessionArguments) -> dict[str, Any]:
 
 
 class ListSessionsArguments(ToolArguments):
-    user_id: Annotated[str | None, QUERY, Field(description="Only sessions of this user (v3 routes).")] = None
-    session_group: Annotated[str | None, QUERY, Field(description="Only sessions in this group (exact match, v3 routes).")] = None
-    model: Annotated[str | None, QUERY, Field(description="Only sessions using this model id.")] = None
-    limit: Annotated[int | None, QUERY, Field(ge=1, le=100, description="Page size, 1-100 (default 50).")] = None
-    offset: Annotated[int | None, QUERY, Field(ge=0, le=1_000_000, description="Sessions to skip, for paging (default 0).")] = (
-        None
-    )
+    user_id: Annotated[str | None, QUERY] = None  # v3 routes
+    session_group: Annotated[str | None, QUERY] = None  # v3 routes
+    model: Annotated[str | None, QUERY] = None
+    limit: Annotated[int | None, QUERY, Field(ge=1, le=100, description="Default 50.")] = None
+    offset: Annotated[int | None, QUERY, Field(ge=0, le=1_000_000)] = None
 
 
 class SessionArguments(ToolArguments):
@@ -89,17 +82,15 @@ class SessionArguments(ToolArguments):
 
 class UpdateSessionArguments(ToolArguments):
     session_id: SessionId
-    new_messages: list[NewMessage] | None = Field(
-        None, description="Messages to append to the history, oldest first (role user or assistant)."
-    )
-    tokens_used: int | None = Field(None, ge=0, le=10_000_000, description="Tokens to add to the session's running total.")
-    status: Literal["active", "completed"] | None = Field(None, description="Mark the session active or completed.")
-    metadata: dict[str, Any] | None = Field(None, description="Replace the session's metadata.")
+    new_messages: list[NewMessage] | None = Field(None, description="Turns to append, oldest first.")
+    tokens_used: int | None = Field(None, ge=0, le=10_000_000, description="Added to the session's total.")
+    status: Literal["active", "completed"] | None = None
+    metadata: dict[str, Any] | None = Field(None, description="Replaces the metadata.")
 
 
 class ExtendSessionArguments(ToolArguments):
     session_id: SessionId
-    additional_minutes: int | None = Field(None, ge=1, le=1440, description="Minutes to add to the expiry, 1-1440 (default 60).")
+    additional_minutes: int | None = Field(None, ge=1, le=1440, description="Default 60.")
 
 
 # ----------------------------------------------------------------------------- results
@@ -166,11 +157,8 @@ OPERATIONS = [
         toolset=Toolset.SESSIONS,
         title="Create chat session",
         description=(
-            "Create a server-side chat session that stores a conversation history so that later turns can "
-            "continue it (with chat_in_session, or by passing its id to chat). On v3 routes give `userId` "
-            "(and optionally `sessionGroup`, `metadata`, `expirationMinutes`, `initialMessages`); on legacy "
-            "routes give `model` (and optionally `title`, `systemPrompt`). Returns the new `sessionId` and "
-            "when it expires (60 minutes by default)."
+            "A stored conversation for chat_in_session, kept 60 minutes unless extended. v3 routes need "
+            "`userId`, legacy routes `model`."
         ),
         route=Route("POST", V3 + "/sessions", fields=V3_CREATE_FIELDS),
         legacy_route=Route(
@@ -186,11 +174,7 @@ OPERATIONS = [
         name="list_sessions",
         toolset=Toolset.SESSIONS,
         title="List chat sessions",
-        description=(
-            "List the organisation's active (unexpired) chat sessions: id, title, model and timestamps, "
-            "without their messages (use get_session for those). Filter by `userId`, `sessionGroup` or "
-            "`model`; page with `limit` (1-100, default 50) and `offset`."
-        ),
+        description=("Active sessions without their messages, filtered and paged."),
         route=Route("GET", V3 + "/sessions", response=_session_list),
         legacy_route=Route("GET", LEGACY + "/sessions", fields=frozenset({"model", "limit", "offset"}), response=_session_list),
         arguments=ListSessionsArguments,
@@ -204,10 +188,7 @@ OPERATIONS = [
         name="get_session",
         toolset=Toolset.SESSIONS,
         title="Get chat session",
-        description=(
-            "Fetch one chat session with its whole conversation (`messages`, oldest first), its model and "
-            "title. Fails with 404 when the id is unknown or the session has expired."
-        ),
+        description=("One session with its whole conversation, oldest first."),
         route=Route("GET", V3 + "/sessions/{sessionId}"),
         legacy_route=Route("GET", LEGACY + "/sessions/{sessionId}"),
         arguments=SessionArguments,
@@ -221,12 +202,7 @@ OPERATIONS = [
         name="update_session",
         toolset=Toolset.SESSIONS,
         title="Append to chat session",
-        description=(
-            "Append messages to a session's history and add to its token total; can also mark it "
-            "`completed` or replace its metadata. Use it after running chat with the session's history to "
-            "store the new user and assistant turns (chat_in_session does all three steps for you). "
-            "Returns the new message and token totals."
-        ),
+        description=("Append turns to a session (after chat; chat_in_session does it for you), or mark it completed."),
         route=Route("PUT", V3 + "/sessions/{sessionId}"),
         arguments=UpdateSessionArguments,
         result=SessionUpdated,
@@ -240,9 +216,7 @@ OPERATIONS = [
         name="extend_session",
         toolset=Toolset.SESSIONS,
         title="Extend chat session",
-        description=(
-            "Push back an active session's expiry by `additionalMinutes` (1-1440, default 60). Returns the new `expiresAt`."
-        ),
+        description=("Push back an active session's expiry."),
         route=Route("PUT", V3 + "/sessions/{sessionId}/extend"),
         arguments=ExtendSessionArguments,
         result=SessionExtended,
@@ -254,10 +228,7 @@ OPERATIONS = [
         name="delete_session",
         toolset=Toolset.SESSIONS,
         title="Delete chat session",
-        description=(
-            "Delete a chat session and its whole conversation history, permanently; it cannot be undone. "
-            "Use it when a conversation is finished and should not be kept. Returns a confirmation message."
-        ),
+        description=("Delete a session and its history, permanently."),
         route=Route("DELETE", V3 + "/sessions/{sessionId}"),
         legacy_route=Route("DELETE", LEGACY + "/sessions/{sessionId}"),
         arguments=SessionArguments,

@@ -26,69 +26,67 @@ from quant_mcp.catalog.base import (
     WireModel,
 )
 
-SkillId = Annotated[PathId, Field(description="Skill id, from list_skills or create_skill.")]
+SkillId = PathId
 Namespace = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$"),
-    Field(description="Skill collection namespace: lowercase letters, digits and dashes, 2-64 characters."),
+    Field(description="Lowercase letters, digits, dashes."),
 ]
 
 
 class ListSkillsArguments(ToolArguments):
-    tag: Annotated[str | None, QUERY, Field(description="Only skills with this tag.")] = None
-    namespace: Annotated[str | None, QUERY, Field(description="Only skills in this collection namespace.")] = None
-    limit: Annotated[int | None, QUERY, Field(ge=1, le=100, description="Page size, 1-100 (default 50).")] = None
+    tag: Annotated[str | None, QUERY] = None
+    namespace: Annotated[str | None, QUERY] = None
+    limit: Annotated[int | None, QUERY, Field(ge=1, le=100)] = None
 
 
 class SkillOptions(ToolArguments):
     """Fields every way of making a skill accepts."""
 
-    tags: list[str] | None = Field(None, description="Labels for finding the skill.")
-    required_tools: list[str] | None = Field(None, description="Tools the skill needs the agent to have.")
-    disable_model_invocation: bool | None = Field(
-        None, description="true: only loaded when asked for by name, never chosen by the model."
-    )
-    allowed_tools: list[str] | None = Field(None, description="Tools the skill may use while active.")
+    tags: list[str] | None = None
+    required_tools: list[str] | None = None
+    disable_model_invocation: bool | None = Field(None, description="true: loaded only when named.")
+    allowed_tools: list[str] | None = None
 
 
 class CreateSkillArguments(SkillOptions):
-    name: Text = Field(description="Skill name.")
+    name: Text
     content: Text = Field(description="The skill's instructions (Markdown).")
     trigger_condition: Text = Field(description="When an agent should load it, in plain words.")
-    description: str | None = Field(None, description="What the skill does.")
-    namespace: str | None = Field(None, description="Collection namespace to put it in.")
-    files: dict[str, Any] | None = Field(None, description="Supporting files: path -> content.")
-    installed_by: str | None = Field(None, description="Who added it (free text).")
+    description: str | None = None
+    namespace: str | None = None
+    files: dict[str, Any] | None = Field(None, description="path -> content")
+    installed_by: str | None = None
 
 
 class SkillSource(WireModel):
-    type: Literal["skills.sh", "github"] = Field(description="Where the skill lives.")
-    url: str | None = Field(None, description="skills.sh or GitHub URL of the skill.")
-    repo: str | None = Field(None, description="GitHub 'owner/repo'.")
-    path: str | None = Field(None, description="Path of the skill in the repository.")
-    version: str | None = Field(None, description="Git ref or version to pin.")
+    type: Literal["skills.sh", "github"]
+    url: str | None = None
+    repo: str | None = None
+    path: str | None = None
+    version: str | None = None
 
 
 class ImportSkillArguments(SkillOptions):
     source: SkillSource = Field(description="Where to import from: a skills.sh or GitHub `url`, or a GitHub `repo` and `path`.")
-    name: str | None = Field(None, description="Override the skill's name.")
-    description: str | None = Field(None, description="Override its description.")
-    trigger_condition: str | None = Field(None, description="Override when it triggers.")
-    installed_by: str | None = Field(None, description="Who added it (free text).")
+    name: str | None = None
+    description: str | None = None
+    trigger_condition: str | None = None
+    installed_by: str | None = None
 
 
 class GithubSource(WireModel):
     type: Literal["github"] = "github"
-    repo: Text = Field(description="GitHub 'owner/repo'.")
-    path: str | None = Field(None, description="Folder holding the skills (default the repository root).")
-    version: str | None = Field(None, description="Git ref to pin.")
+    repo: Text
+    path: str | None = None
+    version: str | None = None
 
 
 class ImportCollectionArguments(ToolArguments):
     namespace: Namespace
-    source: GithubSource = Field(description="The GitHub folder whose skills to import.")
-    tags: list[str] | None = Field(None, description="Tags to give every imported skill.")
-    installed_by: str | None = Field(None, description="Who added them (free text).")
+    source: GithubSource
+    tags: list[str] | None = None
+    installed_by: str | None = None
 
 
 class SkillArguments(ToolArguments):
@@ -99,15 +97,15 @@ class UpdateSkillArguments(SkillOptions):
     skill_id: SkillId
     name: str | None = None
     description: str | None = None
-    content: str | None = Field(None, description="New instructions.")
+    content: str | None = None
     trigger_condition: str | None = None
-    source: dict[str, Any] | None = Field(None, description="New source reference (imported skills).")
-    files: dict[str, Any] | None = Field(None, description="Supporting files: path -> content.")
+    source: dict[str, Any] | None = None
+    files: dict[str, Any] | None = Field(None, description="path -> content")
     namespace: str | None = None
 
 
 class CollectionArguments(ToolArguments):
-    namespace: Annotated[PathId, Field(description="Skill collection namespace, from list_skill_collections.")]
+    namespace: PathId
 
 
 class Skill(ApiResult):
@@ -117,7 +115,7 @@ class Skill(ApiResult):
     content: str | None = None
     trigger_condition: str | None = None
     tags: list[str] | None = None
-    source: dict[str, Any] | None = Field(None, description="Where an imported skill came from.")
+    source: dict[str, Any] | None = None
     required_tools: list[str] | None = None
     files: dict[str, Any] | None = None
     namespace: str | None = None
@@ -145,7 +143,7 @@ class SkillSaved(ApiResult):
 class SkillCollection(ApiResult):
     namespace: str | None = None
     count: int | None = None
-    skills: list[str] | None = Field(None, description="Skill ids in the namespace.")
+    skills: list[str] | None = None
 
 
 class SkillCollectionList(ApiResult):
@@ -157,7 +155,7 @@ class CollectionImported(ApiResult):
     imported: int | None = None
     failed: int | None = None
     skills: list[dict[str, Any]] | None = None
-    errors: list[dict[str, Any]] | None = Field(None, description="Skills that could not be imported, and why.")
+    errors: list[dict[str, Any]] | None = None
 
 
 class CollectionSynced(ApiResult):
@@ -165,7 +163,7 @@ class CollectionSynced(ApiResult):
     synced: int | None = None
     created: int | None = None
     failed: int | None = None
-    removed_from_source: list[str] | None = Field(None, description="Skills no longer in the source folder.")
+    removed_from_source: list[str] | None = None
     skills: list[dict[str, Any]] | None = None
 
 
@@ -174,10 +172,7 @@ OPERATIONS = [
         name="list_skills",
         toolset=Toolset.SKILLS,
         title="List skills",
-        description=(
-            "List the organisation's skills (id, name, description, tags, trigger condition, source, "
-            "namespace), optionally by `tag` or `namespace`; `limit` 1-100 (default 50)."
-        ),
+        description=("The organisation's skills (instructions agents can load), by tag or namespace."),
         route=Route("GET", V3 + "/skills"),
         arguments=ListSkillsArguments,
         result=SkillList,
@@ -191,9 +186,7 @@ OPERATIONS = [
         toolset=Toolset.SKILLS,
         title="Create skill",
         description=(
-            "Write a skill inline: its `name`, `content` (the instructions, Markdown) and `triggerCondition` "
-            "(when an agent should load it) are required; optionally tags, tools it needs, supporting files "
-            "and a namespace. Returns the new skill with its `skillId`; give that to agents' `assignedSkills`."
+            "Write a skill: Markdown instructions and when an agent should load them. Give its id to agents' `assignedSkills`."
         ),
         route=Route("POST", V3 + "/skills"),
         arguments=CreateSkillArguments,
@@ -205,7 +198,7 @@ OPERATIONS = [
         name="list_skill_collections",
         toolset=Toolset.SKILLS,
         title="List skill collections",
-        description="List skill namespaces (skills imported together) with how many skills each holds and their ids.",
+        description="Skill namespaces (skills imported together) and their skills.",
         route=Route("GET", V3 + "/skills/collections"),
         arguments=NoArguments,
         result=SkillCollectionList,
@@ -231,10 +224,7 @@ OPERATIONS = [
         name="sync_skill_collection",
         toolset=Toolset.SKILLS,
         title="Sync skill collection",
-        description=(
-            "Re-import every skill of a namespace from its GitHub folder: updates changed skills, adds new "
-            "ones and reports skills no longer in the source. Returns the counts."
-        ),
+        description=("Re-import a namespace's skills from their GitHub folder."),
         route=Route("POST", V3 + "/skills/collections/{namespace}/sync"),
         arguments=CollectionArguments,
         result=CollectionSynced,
@@ -245,11 +235,7 @@ OPERATIONS = [
         name="import_skill",
         toolset=Toolset.SKILLS,
         title="Import skill",
-        description=(
-            "Import one skill from skills.sh or GitHub: `source.type` plus a `url`, or a GitHub `repo` and "
-            "`path` (optionally a `version`). Name, description and trigger can be overridden. Returns the "
-            "imported skill; sync_skill refreshes it later."
-        ),
+        description=("Import one skill from skills.sh or GitHub."),
         route=Route("POST", V3 + "/skills/import"),
         arguments=ImportSkillArguments,
         result=SkillSaved,
@@ -260,10 +246,7 @@ OPERATIONS = [
         name="import_skill_collection",
         toolset=Toolset.SKILLS,
         title="Import skill collection",
-        description=(
-            "Import every skill under a GitHub folder (`source.repo`, `source.path`) into a new `namespace`. "
-            "Returns how many were imported and which failed, with reasons."
-        ),
+        description=("Import every skill under a GitHub folder into a new namespace."),
         route=Route("POST", V3 + "/skills/import-collection"),
         arguments=ImportCollectionArguments,
         result=CollectionImported,
@@ -274,7 +257,7 @@ OPERATIONS = [
         name="get_skill",
         toolset=Toolset.SKILLS,
         title="Get skill",
-        description="Get one skill in full: its instructions, trigger condition, tools, files and source.",
+        description="One skill in full.",
         route=Route("GET", V3 + "/skills/{skillId}"),
         arguments=SkillArguments,
         result=SkillDetails,
@@ -287,10 +270,7 @@ OPERATIONS = [
         name="update_skill",
         toolset=Toolset.SKILLS,
         title="Update skill",
-        description=(
-            "Change a skill: only the fields you pass change. On an imported skill the changes are kept as "
-            "local overrides on top of its source."
-        ),
+        description=("Change a skill (only the fields given; kept as overrides on an imported one)."),
         route=Route("PUT", V3 + "/skills/{skillId}"),
         arguments=UpdateSkillArguments,
         result=SkillSaved,
@@ -302,7 +282,7 @@ OPERATIONS = [
         name="delete_skill",
         toolset=Toolset.SKILLS,
         title="Delete skill",
-        description="Delete a skill, permanently; agents that were assigned it lose it.",
+        description="Delete a skill, permanently.",
         route=Route("DELETE", V3 + "/skills/{skillId}"),
         arguments=SkillArguments,
         result=Confirmation,
@@ -315,7 +295,7 @@ OPERATIONS = [
         name="sync_skill",
         toolset=Toolset.SKILLS,
         title="Sync skill",
-        description="Re-fetch an imported skill from its source (skills.sh or GitHub). Returns the refreshed skill.",
+        description="Re-fetch an imported skill from its source.",
         route=Route("POST", V3 + "/skills/{skillId}/sync"),
         arguments=SkillArguments,
         result=SkillSaved,

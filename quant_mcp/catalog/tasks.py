@@ -14,18 +14,18 @@ from pydantic import Field
 from quant_mcp.catalog.base import QUERY, V3, ApiResult, Operation, PathId, Route, Text, ToolArguments, Toolset
 
 TaskStatus = Literal["pending", "in_progress", "completed", "failed", "cancelled", "blocked"]
-TaskId = Annotated[PathId, Field(description="Task id (a UUID), from create_task or list_tasks.")]
+TaskId = PathId
 
 
 class ListTasksArguments(ToolArguments):
-    task_list_id: Annotated[str | None, QUERY, Field(description="Only tasks in this task list.")] = None
-    status: Annotated[TaskStatus | None, QUERY, Field(description="Only tasks in this status.")] = None
-    assigned_agent_id: Annotated[str | None, QUERY, Field(description="Only tasks assigned to this agent.")] = None
-    limit: Annotated[int | None, QUERY, Field(ge=1, le=100, description="Page size, 1-100 (default 50).")] = None
+    task_list_id: Annotated[str | None, QUERY] = None
+    status: Annotated[TaskStatus | None, QUERY] = None
+    assigned_agent_id: Annotated[str | None, QUERY] = None
+    limit: Annotated[int | None, QUERY, Field(ge=1, le=100)] = None
     depends_on: Annotated[
         PathId | None,
         QUERY,
-        Field(description="Only tasks that depend on this task id (answers `taskIds` unless includeDetails)."),
+        Field(description="Tasks depending on this one (ids unless includeDetails)."),
     ] = None
     include_details: Annotated[bool | None, QUERY, Field(description="With dependsOn: return whole tasks, not only ids.")] = None
 
@@ -33,34 +33,34 @@ class ListTasksArguments(ToolArguments):
 class TaskFields(ToolArguments):
     """What create and update share."""
 
-    description: str | None = Field(None, description="What needs doing.")
-    metadata: dict[str, Any] | None = Field(None, description="Any data to keep with the task.")
-    max_retries: int | None = Field(None, ge=0, le=10, description="Retries allowed after failure, 0-10 (default 3).")
-    blocked_by_task_ids: list[PathId] | None = Field(None, description="Tasks that block this one.")
+    description: str | None = None
+    metadata: dict[str, Any] | None = None
+    max_retries: int | None = Field(None, ge=0, le=10)
+    blocked_by_task_ids: list[PathId] | None = None
     depends_on: list[PathId] | None = Field(None, description="Task ids that must complete first.")
 
 
 class CreateTaskArguments(TaskFields):
-    title: Text = Field(description="Short title.")
+    title: Text
     task_list_id: str | None = Field(None, description="Task list to put it in (any string; created on first use).")
-    status: TaskStatus | None = Field(None, description="Initial status (default pending).")
-    assigned_agent_id: str | None = Field(None, description="Agent that should do it.")
-    created_by_agent_id: str | None = Field(None, description="Agent that created it.")
+    status: TaskStatus | None = None
+    assigned_agent_id: str | None = None
+    created_by_agent_id: str | None = None
     blocked_reason: str | None = Field(None, description="Why it is blocked (status blocked).")
 
 
 class UpdateTaskArguments(TaskFields):
     task_id: TaskId
     title: str | None = None
-    task_list_id: str | None = Field(None, description="Move it to this task list.")
-    status: TaskStatus | None = Field(None, description="New status; the API stamps startedAt / completedAt / blockedAt.")
-    assigned_agent_id: str | None = Field(None, description="Reassign it to this agent.")
-    progress: float | None = Field(None, ge=0, le=1, description="Progress, 0-1.")
-    progress_message: str | None = Field(None, description="What is happening now.")
-    result: dict[str, Any] | None = Field(None, description="The outcome, when completed.")
-    error: str | None = Field(None, description="What went wrong, when failed.")
-    retry_count: int | None = Field(None, ge=0, description="Retries so far.")
-    blocked_reason: str | None = Field(None, description="Why it is blocked.")
+    task_list_id: str | None = None
+    status: TaskStatus | None = None
+    assigned_agent_id: str | None = None
+    progress: float | None = Field(None, ge=0, le=1)
+    progress_message: str | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    retry_count: int | None = Field(None, ge=0)
+    blocked_reason: str | None = None
 
 
 class TaskArguments(ToolArguments):
@@ -70,12 +70,13 @@ class TaskArguments(ToolArguments):
 class DeleteTaskArguments(ToolArguments):
     task_id: TaskId
     cascade: Annotated[
-        bool | None, QUERY, Field(description="true: also delete tasks that depend on it (otherwise such a task fails with 409).")
+        bool | None,
+        QUERY,
     ] = None
 
 
 class DependencyGraphArguments(ToolArguments):
-    task_list_id: Annotated[PathId, Field(description="Task list id.")]
+    task_list_id: PathId
 
 
 class Task(ApiResult):
@@ -84,18 +85,18 @@ class Task(ApiResult):
     task_list_id: str | None = None
     title: str | None = None
     description: str | None = None
-    status: str | None = Field(None, description="pending | in_progress | completed | failed | cancelled | blocked")
+    status: str | None = None
     assigned_agent_id: str | None = None
     created_by_agent_id: str | None = None
     depends_on: list[str] | None = None
     metadata: dict[str, Any] | None = None
-    progress: float | None = Field(None, description="0-1.")
+    progress: float | None = None
     progress_message: str | None = None
     result: dict[str, Any] | None = None
     error: str | None = None
     retry_count: int | None = None
     max_retries: int | None = None
-    created_at: int | None = Field(None, description="Unix seconds.")
+    created_at: int | None = None
     updated_at: int | None = None
     started_at: int | None = None
     completed_at: int | None = None
@@ -106,7 +107,7 @@ class Task(ApiResult):
 
 
 class TaskList(ApiResult):
-    tasks: list[Task] | None = Field(None, description="The matching tasks (absent when only ids were asked for).")
+    tasks: list[Task] | None = None
     task_ids: list[str] | None = Field(None, description="With dependsOn (without includeDetails): ids of the dependent tasks.")
     count: int | None = None
     depends_on: str | None = None
@@ -135,9 +136,9 @@ class TasksDeleted(ApiResult):
 class DependencyGraph(ApiResult):
     task_list_id: str | None = None
     task_count: int | None = None
-    roots: list[str] | None = Field(None, description="Tasks that depend on nothing: they can start now.")
-    leaves: list[str] | None = Field(None, description="Tasks nothing depends on.")
-    graph: dict[str, Any] | None = Field(None, description="Task id -> the ids it depends on.")
+    roots: list[str] | None = None
+    leaves: list[str] | None = None
+    graph: dict[str, Any] | None = None
 
 
 OPERATIONS = [
@@ -145,10 +146,7 @@ OPERATIONS = [
         name="list_tasks",
         toolset=Toolset.TASKS,
         title="List tasks",
-        description=(
-            "List tasks, filtered by `taskListId`, `status` or `assignedAgentId`; `limit` 1-100 (default 50). "
-            "With `dependsOn` it lists the tasks depending on that task (ids only, unless `includeDetails`)."
-        ),
+        description=("Tasks, by task list, status or assigned agent, or those depending on a task."),
         route=Route("GET", V3 + "/tasks"),
         arguments=ListTasksArguments,
         result=TaskList,
@@ -161,10 +159,7 @@ OPERATIONS = [
         name="create_task",
         toolset=Toolset.TASKS,
         title="Create task",
-        description=(
-            "Create a task with a `title` (and optionally description, task list, assignee agent, "
-            "dependencies and metadata). It starts pending unless you give a `status`. Returns its `taskId`."
-        ),
+        description=("Create a task (title, assignee, dependencies)."),
         route=Route("POST", V3 + "/tasks"),
         arguments=CreateTaskArguments,
         result=TaskCreated,
@@ -175,7 +170,7 @@ OPERATIONS = [
         name="get_task",
         toolset=Toolset.TASKS,
         title="Get task",
-        description="Get one task in full: status, progress, result or error, dependencies, retries and the time of each transition.",
+        description="One task in full: status, progress, result, dependencies, times.",
         route=Route("GET", V3 + "/tasks/{taskId}"),
         arguments=TaskArguments,
         result=Task,
@@ -188,11 +183,7 @@ OPERATIONS = [
         name="update_task",
         toolset=Toolset.TASKS,
         title="Update task",
-        description=(
-            "Change a task: only the fields you pass change. Report work with `status` (in_progress, "
-            "completed, failed, blocked...), `progress` (0-1), `progressMessage`, `result` or `error`; the API "
-            "stamps the transition times."
-        ),
+        description=("Change a task, e.g. report its status, progress, result or error."),
         route=Route("PUT", V3 + "/tasks/{taskId}"),
         arguments=UpdateTaskArguments,
         result=TaskUpdated,
@@ -204,10 +195,7 @@ OPERATIONS = [
         name="delete_task",
         toolset=Toolset.TASKS,
         title="Delete task",
-        description=(
-            "Delete a task, permanently. A task other tasks depend on fails with 409 unless `cascade: true`, "
-            "which deletes the dependents too. Returns the deleted ids."
-        ),
+        description=("Delete a task, permanently (with its dependents if `cascade`)."),
         route=Route("DELETE", V3 + "/tasks/{taskId}"),
         arguments=DeleteTaskArguments,
         result=TasksDeleted,
@@ -220,9 +208,7 @@ OPERATIONS = [
         name="get_task_dependency_graph",
         toolset=Toolset.TASKS,
         title="Get task dependency graph",
-        description=(
-            "Get the dependency graph of a task list: which tasks depend on which, the roots (ready to start) and the leaves."
-        ),
+        description=("A task list's dependency graph: roots ready to start, and leaves."),
         route=Route("GET", V3 + "/tasks/{taskListId}/dependency-graph"),
         arguments=DependencyGraphArguments,
         result=DependencyGraph,

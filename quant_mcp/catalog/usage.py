@@ -12,17 +12,14 @@ Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 
 
 class UsageArguments(ToolArguments):
-    month: Annotated[Month | None, QUERY, Field(description="Month as YYYY-MM, e.g. '2026-11' (default: the current month).")] = (
-        None
-    )
+    month: Annotated[Month | None, QUERY, Field(description="YYYY-MM; default this month.")] = None
     group_by: Annotated[
         Literal["model", "user", "token"] | None,
         QUERY,
-        Field(description="Break the totals down by model (default), user or API token (v3 routes)."),
     ] = None
-    include: Annotated[Literal["daily"] | None, QUERY, Field(description="daily: add a 30-day series (v3 routes).")] = None
-    user_id: Annotated[str | None, QUERY, Field(description="Scope the daily series to one user (v3 routes).")] = None
-    token_id: Annotated[str | None, QUERY, Field(description="Scope the daily series to one API token (v3 routes).")] = None
+    include: Annotated[Literal["daily"] | None, QUERY, Field(description="A 30-day series.")] = None
+    user_id: Annotated[str | None, QUERY] = None  # v3 routes
+    token_id: Annotated[str | None, QUERY] = None  # v3 routes
 
 
 class ModelUsage(ApiResult):
@@ -78,11 +75,7 @@ OPERATIONS = [
         name="get_usage_stats",
         toolset=Toolset.USAGE,
         title="Get AI usage statistics",
-        description=(
-            "Get the organisation's AI usage for a month: total requests, total tokens, and both per "
-            "model. `month` is YYYY-MM and defaults to the current month. On v3 routes `groupBy` (model, "
-            "user, token) changes the breakdown and `include: daily` adds a 30-day series."
-        ),
+        description=("The organisation's AI requests and tokens for a month, per model (or user, token)."),
         route=Route("GET", V3 + "/usage"),
         legacy_route=Route("GET", LEGACY + "/usage", fields=frozenset({"month"})),
         arguments=UsageArguments,
@@ -96,10 +89,7 @@ OPERATIONS = [
         name="get_my_usage",
         toolset=Toolset.USAGE,
         title="Get my AI usage and quota",
-        description=(
-            "Get the calling user's own AI spend (this month and today, in cents, with request count) and "
-            "quota: monthly and daily limits, the share used and what remains. Use it before a costly run."
-        ),
+        description=("Your own AI spend and quota (monthly and daily): check it before a costly run."),
         route=Route("GET", V3 + "/usage/me"),
         arguments=NoArguments,
         result=MyUsage,

@@ -1,6 +1,6 @@
 """`quant-mcp simulate`: serve the simulator until Ctrl-C.
 
-    simulate --host 127.0.0.1 --port 4010 --token TOKEN[:ORG] ... --chunk-delay 0.05
+    simulate --host 127.0.0.1 --port 4010 --token TOKEN[:ORG] ... --chunk-delay 0.05 --dialect live|spec
 
 Without --token any non-empty bearer token is accepted for any organisation.
 The base URL goes to stderr; token values are never printed.
@@ -15,6 +15,7 @@ import sys
 import anyio
 
 from . import DEMO_ORGANISATION
+from .core.state import DIALECTS
 from .server import Simulator
 
 
@@ -44,13 +45,20 @@ def _parser() -> argparse.ArgumentParser:
         help="accept only this bearer token, for ORG only when given (repeatable); without it, any bearer token is accepted",
     )
     parser.add_argument("--chunk-delay", type=float, default=0.0, metavar="SECONDS", help="pause between SSE chunks")
+    parser.add_argument(
+        "--dialect",
+        choices=DIALECTS,
+        default="live",
+        help="live: answer as the live service is known to (default); spec: as the generated API reference says",
+    )
     return parser
 
 
 async def _serve(simulator: Simulator, token_count: int) -> None:
     async with simulator:
         auth = f"{token_count} configured token(s)" if token_count else "any bearer token"
-        print(f"Quant AI simulator listening on {simulator.base_url} ({auth}); Ctrl-C to stop", file=sys.stderr)
+        dialect = f"{simulator.state.dialect} dialect"
+        print(f"Quant AI simulator listening on {simulator.base_url} ({auth}, {dialect}); Ctrl-C to stop", file=sys.stderr)
         print(f"  e.g. GET {simulator.base_url}/api/v3/organizations/{DEMO_ORGANISATION}/ai/models", file=sys.stderr)
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             async for _ in signals:
@@ -61,7 +69,7 @@ async def _serve(simulator: Simulator, token_count: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     tokens = dict(args.token) or None
-    simulator = Simulator(tokens=tokens, chunk_delay=args.chunk_delay, host=args.host, port=args.port)
+    simulator = Simulator(tokens=tokens, chunk_delay=args.chunk_delay, host=args.host, port=args.port, dialect=args.dialect)
     try:
         anyio.run(_serve, simulator, len(args.token))
     except OSError as exc:

@@ -20,7 +20,7 @@ from anyio.abc import TaskGroup
 
 from .app import create_app
 from .core.gateway import quiet_intentional_drops
-from .core.state import SimulatorState
+from .core.state import Dialect, SimulatorState
 from .listener import loopback_socket
 
 
@@ -67,7 +67,8 @@ class Simulator:
     """Run the simulator for the duration of an `async with` block.
 
     Pass a `state` to share it with the test, or `tokens`/`chunk_delay` to build one; `sock`
-    serves on a socket already listening (see `listener.py`) instead of binding `host:port`.
+    serves on a socket already listening (see `listener.py`) instead of binding `host:port`;
+    `dialect` is "live" (the default) or "spec" (see `SimulatorState`).
     """
 
     def __init__(
@@ -78,8 +79,9 @@ class Simulator:
         host: str = "127.0.0.1",
         port: int = 0,
         sock: socket.socket | None = None,
+        dialect: Dialect = "live",
     ) -> None:
-        self.state = state if state is not None else SimulatorState(tokens=tokens, chunk_delay=chunk_delay)
+        self.state = state if state is not None else SimulatorState(tokens=tokens, chunk_delay=chunk_delay, dialect=dialect)
         self.host = host
         self.port = port
         self._sock = sock

@@ -52,7 +52,8 @@ def app_bridge() -> Path:
 @pytest.fixture
 async def apps_client(simulator: Simulator) -> AsyncIterator[Client]:
     """The SDK's client, declaring MCP Apps as a host does, on a server wired to the simulator."""
-    async with Client(build_server(make_settings(simulator)), extensions=[apps_host()]) as client:
+    settings = make_settings(simulator, toolsets=["default", "images"])  # generate_image has a view, and is off by default
+    async with Client(build_server(settings), extensions=[apps_host()]) as client:
         yield client
 
 

@@ -83,7 +83,7 @@ async def test_clients_without_apps_see_exactly_what_they_saw_before(simulator: 
 
 async def test_views_can_be_turned_off_one_by_one_or_all(simulator: Simulator):
     for chosen, expected in ((["usage"], {"usage"}), (["session", "images"], {"session", "images"}), (["none"], set())):
-        server = build_server(make_settings(simulator, apps=chosen))
+        server = build_server(make_settings(simulator, apps=chosen, toolsets=["default", "images"]))
         async with Client(server, extensions=[apps_host()]) as client:
             uris = {r.uri for r in (await client.list_resources()).resources if r.uri.startswith("ui://")}
             assert uris == {view.uri for view in VIEWS if view.name in expected}

@@ -22,6 +22,7 @@ MODULES = [
     "bench_cold_start",
     "bench_overhead",
     "bench_peer",
+    "bench_agent_cost",
     "bench_relay",
     "bench_memory",
     "bench_http",

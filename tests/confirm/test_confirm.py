@@ -159,7 +159,11 @@ async def test_descriptions_say_the_user_is_asked(simulator: Simulator) -> None:
     async with client(simulator, "auto") as c:
         tools = (await c.list_tools()).tools
     asking = sorted(tool.name for tool in tools if (tool.description or "").endswith(ASKS))
-    assert asking == sorted(tool.name for tool in tools if tool.annotations and tool.annotations.destructive_hint)
+    hints = {tool.name: tool.annotations for tool in tools}  # a hint left out is the protocol's default: destructive
+    destructive = [
+        name for name, hint in hints.items() if hint and not hint.read_only_hint and hint.destructive_hint is not False
+    ]
+    assert asking == sorted(destructive)
     assert set(DESTRUCTIVE) <= set(asking)
 
 
@@ -267,3 +271,19 @@ def _arguments(tool: str) -> dict[str, Any]:
         return special[tool]
     op = catalog.OPERATIONS_BY_NAME[tool]
     return {field.alias or name: "id-1" for name, field in op.arguments.model_fields.items() if field.is_required()}
+
+
+async def test_search_mode_asks_as_the_typed_tool_does(simulator: Simulator, era: str) -> None:
+    """call_operation runs the typed tool itself: the same question, and a no sends nothing."""
+    for action, deleted in (("decline", False), ("accept", True)):
+        user = User(action)
+        async with client(simulator, era, user, tool_mode="search", request_state_keys=KEYS) as c:
+            created = await c.call_tool("call_operation", {"name": "create_session", "arguments": {"userId": "u-1"}})
+            session = created.structured_content["sessionId"]
+            result = await c.call_tool("call_operation", {"name": "delete_session", "arguments": {"sessionId": session}})
+            assert not result.is_error, text_of(result)
+            assert user.asked == [
+                f"Delete chat session 'Untitled session' (0 messages; sessionId '{session}') in organisation test-org? "
+                "This cannot be undone."
+            ]
+        assert (f"/api/v3/organizations/test-org/ai/sessions/{session}" in deletes(simulator)) is deleted

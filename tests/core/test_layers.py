@@ -13,7 +13,7 @@ import quant_mcp
 
 PACKAGE = Path(quant_mcp.__file__).parent
 FACES = {"quant_mcp.server", "quant_mcp.tools", "quant_mcp.resources", "quant_mcp.prompts", "quant_mcp.toolsets",
-         "quant_mcp.http", "quant_mcp.cli", "quant_mcp.subscriptions", "quant_mcp.apps"}  # fmt: skip
+         "quant_mcp.http", "quant_mcp.cli", "quant_mcp.subscriptions", "quant_mcp.apps", "quant_mcp.search"}  # fmt: skip
 PRIVATE_SDK = re.compile(r"\._(lowlevel_server|connection|tool_manager|lifespan_state|resource_manager|prompt_manager)\b")
 
 
@@ -78,7 +78,8 @@ def test_the_catalog_imports_only_itself() -> None:
 
 def test_the_pipeline_imports_no_mcp_face() -> None:
     graph = _graph()
-    runtime = {"quant_mcp.pipeline", "quant_mcp.flows", "quant_mcp.streaming", "quant_mcp.attachments", "quant_mcp.client"}
+    runtime = {"quant_mcp.pipeline", "quant_mcp.flows", "quant_mcp.streaming", "quant_mcp.attachments", "quant_mcp.client",
+               "quant_mcp.progress"}  # fmt: skip
     for module in runtime:
         assert not graph[module] & FACES, f"{module} imports {graph[module] & FACES}"
 

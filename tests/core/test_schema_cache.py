@@ -12,11 +12,11 @@ from quant_mcp import schema_cache as cache_module
 from quant_mcp.catalog import OPERATIONS
 from quant_mcp.catalog.base import ApiResult, Operation, Route, ToolArguments, Toolset
 from quant_mcp.schema_cache import PREFIX, SchemaCache, fingerprint
-from quant_mcp.tools import _tidy, input_schema
+from quant_mcp.schemas import input_schema, output_schema
 
 
 def generated(op: Operation) -> tuple[dict, dict]:
-    return input_schema(op.arguments), _tidy(op.result.model_json_schema(by_alias=True))
+    return input_schema(op.arguments), output_schema(op.result)
 
 
 def test_a_saved_cache_answers_exactly_what_generation_makes(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, find, settings
 
 from quant_mcp.catalog import OPERATIONS_BY_NAME
-from quant_mcp.tools import input_schema
+from quant_mcp.schemas import input_schema
 from tests.conftest import text_of
 from tests.reliability.schema_strategies import valid_arguments
 

@@ -101,6 +101,27 @@ def valid_value(node: dict[str, Any], root: dict[str, Any], depth: int = 0) -> s
     if "enum" in node:
         return st.sampled_from(node["enum"])
     alternatives = _alternatives(node)
+    if alternatives is not None and "properties" in node:
+        # One object whose alternatives only require keys ("exactly one of these"): draw it under
+        # each, with that key and none of the others the alternatives name.
+        named = {key for alternative in alternatives for key in alternative.get("required", [])}
+        base = {k: v for k, v in node.items() if k not in ("oneOf", "anyOf")}
+        return st.one_of(
+            [
+                _valid_object(
+                    {
+                        **base,
+                        "properties": {
+                            k: v for k, v in base["properties"].items() if k not in named or k in alternative.get("required", [])
+                        },
+                        "required": [*base.get("required", []), *alternative.get("required", [])],
+                    },
+                    root,
+                    depth,
+                )
+                for alternative in alternatives
+            ]
+        )
     if alternatives is not None:
         return st.one_of([valid_value(alternative, root, depth) for alternative in alternatives])
     kind = node.get("type")

@@ -22,9 +22,9 @@ from mcp import Client
 from quant_mcp.catalog import OPERATIONS_BY_NAME
 from quant_mcp.catalog.base import QUERY, Operation, Route
 from quant_mcp.config import Settings
+from quant_mcp.schemas import input_schema
 from quant_mcp.server import build_server, select_operations
 from quant_mcp.simulator import Simulator
-from quant_mcp.tools import input_schema
 from tests.conftest import MODEL, TEST_TOKEN, make_settings
 from tests.http.conftest import client_headers, connect, http_service
 from tests.reliability.conftest import TALLY, accepted_example, assert_readable_error

@@ -1,4 +1,4 @@
-"""A real simulator on a loopback port, and an httpx client authenticated for organisation A."""
+"""A real simulator on a loopback port, and `http`, an httpx client authenticated for organisation A."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ def user(content: object) -> dict[str, object]:
 
 @pytest.fixture
 def state() -> SimulatorState:
-    return SimulatorState(tokens={TOKEN_A: ORG_A, TOKEN_B: ORG_B})
+    """The spec dialect: these tests check the simulator against the generated reference
+    (test_sim_live.py checks the live dialect)."""
+    return SimulatorState(tokens={TOKEN_A: ORG_A, TOKEN_B: ORG_B}, dialect="spec")
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ async def sim(state: SimulatorState) -> AsyncIterator[Simulator]:
 
 
 @pytest.fixture
-async def client(sim: Simulator) -> AsyncIterator[httpx.AsyncClient]:
+async def http(sim: Simulator) -> AsyncIterator[httpx.AsyncClient]:
     headers = {"Authorization": f"Bearer {TOKEN_A}"}
     async with httpx.AsyncClient(base_url=sim.base_url, headers=headers, timeout=10) as http:
         yield http

@@ -26,8 +26,8 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def api(client: httpx.AsyncClient) -> ContractClient:
-    return ContractClient(client)
+def api(http: httpx.AsyncClient) -> ContractClient:
+    return ContractClient(http)
 
 
 # Durable executions and the tool callback

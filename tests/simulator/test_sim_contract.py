@@ -267,24 +267,24 @@ async def walk_legacy(api: ContractClient) -> None:
 
 
 @pytest.mark.parametrize("prefix", [V3, V3_BRITISH], ids=["organizations", "organisations"])
-async def test_v3_walk_matches_the_reference_and_covers_every_v3_route(client: httpx.AsyncClient, prefix: str) -> None:
-    api = ContractClient(client)
+async def test_v3_walk_matches_the_reference_and_covers_every_v3_route(http: httpx.AsyncClient, prefix: str) -> None:
+    api = ContractClient(http)
     await walk_v3(api, prefix)
     await walk_php_groups(api, prefix)
     implemented = {name for (_, path), name in implemented_operations().items() if path.startswith("/api/v3/")}
     assert api.covered == implemented
 
 
-async def test_legacy_walk_matches_the_reference_and_covers_every_legacy_route(client: httpx.AsyncClient) -> None:
-    api = ContractClient(client)
+async def test_legacy_walk_matches_the_reference_and_covers_every_legacy_route(http: httpx.AsyncClient) -> None:
+    api = ContractClient(http)
     await walk_legacy(api)
     implemented = {name for (_, path), name in implemented_operations().items() if path.startswith("/organisations/")}
     assert api.covered == implemented
 
 
-async def test_refusals_match_the_reference_error_body(client: httpx.AsyncClient) -> None:
+async def test_refusals_match_the_reference_error_body(http: httpx.AsyncClient) -> None:
     """401, 403 and 413 are not documented per operation; they must still be `AIErrorBody`."""
-    api = ContractClient(client)
+    api = ContractClient(http)
     api.http.headers["Authorization"] = "Bearer wrong"
     await api.call("GET", f"{V3}/models", 401)
     api.http.headers["Authorization"] = "Bearer sim-test-token-a"

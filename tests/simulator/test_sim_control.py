@@ -20,14 +20,14 @@ pytestmark = pytest.mark.anyio
 REPO = Path(__file__).resolve().parents[2]
 
 
-async def test_control_api_steers_log_faults_and_clock_without_a_token(sim: Simulator, client: httpx.AsyncClient) -> None:
+async def test_control_api_steers_log_faults_and_clock_without_a_token(sim: Simulator, http: httpx.AsyncClient) -> None:
     async with httpx.AsyncClient(base_url=f"{sim.base_url}/_simulator") as control:
         assert (await control.get("/health")).json() == {"status": "ok"}
 
         created = await control.post("/faults", json={"mode": "status", "status": 429, "retry_after": 2, "path": "/models$"})
         assert created.status_code == 201 and created.json()["fault"]["count"] == 1
         assert [f["mode"] for f in (await control.get("/faults")).json()["faults"]] == ["status"]
-        refused = await client.get(f"{V3}/models")
+        refused = await http.get(f"{V3}/models")
         assert refused.status_code == 429 and refused.headers["retry-after"] == "2"
         assert (await control.get("/faults")).json()["faults"] == []
         await control.post("/faults", json={"mode": "latency", "count": None})
@@ -35,10 +35,10 @@ async def test_control_api_steers_log_faults_and_clock_without_a_token(sim: Simu
         bad = await control.post("/faults", json={"mode": "meteor"})
         assert bad.status_code == 400 and "mode" in bad.json()["message"]
 
-        session = (await client.post(f"{V3}/sessions", json={"userId": "u", "expirationMinutes": 5})).json()["sessionId"]
+        session = (await http.post(f"{V3}/sessions", json={"userId": "u", "expirationMinutes": 5})).json()["sessionId"]
         moved = await control.post("/clock", json={"advanceSeconds": 301})
         assert moved.status_code == 200 and "now" in moved.json()
-        assert (await client.get(f"{V3}/sessions/{session}")).status_code == 404
+        assert (await http.get(f"{V3}/sessions/{session}")).status_code == 404
         assert (await control.post("/clock", json={"advanceSeconds": "soon"})).status_code == 400
 
         log = (await control.get("/requests")).json()["requests"]

@@ -26,11 +26,11 @@ async def test_missing_or_unknown_token_is_401_json(sim: Simulator) -> None:
             assert response.json()["error"] == "unauthorized"
 
 
-async def test_a_token_only_works_for_its_organisation(client: httpx.AsyncClient) -> None:
-    refused = await client.get(f"/api/v3/organizations/{ORG_B}/ai/models")
+async def test_a_token_only_works_for_its_organisation(http: httpx.AsyncClient) -> None:
+    refused = await http.get(f"/api/v3/organizations/{ORG_B}/ai/models")
     assert refused.status_code == 403 and ORG_B in refused.json()["message"]
-    assert (await client.get(f"/organisations/{ORG_B}/ai/models")).status_code == 403
-    allowed = await client.get(f"/api/v3/organisations/{ORG_B}/ai/models", headers={"Authorization": f"Bearer {TOKEN_B}"})
+    assert (await http.get(f"/organisations/{ORG_B}/ai/models")).status_code == 403
+    allowed = await http.get(f"/api/v3/organisations/{ORG_B}/ai/models", headers={"Authorization": f"Bearer {TOKEN_B}"})
     assert allowed.status_code == 200
 
 
@@ -49,7 +49,7 @@ async def test_a_token_bound_to_no_organisation_works_for_all() -> None:
         assert (await http.get("/api/v3/organizations/y/ai/models")).status_code == 200
 
 
-async def test_validation_errors_name_the_field(client: httpx.AsyncClient) -> None:
+async def test_validation_errors_name_the_field(http: httpx.AsyncClient) -> None:
     cases = [
         (f"{V3}/chat", {"messages": [user("x")]}, "modelId"),
         (f"{V3}/chat", {"modelId": LITE, "messages": []}, "messages"),
@@ -87,29 +87,29 @@ async def test_validation_errors_name_the_field(client: httpx.AsyncClient) -> No
         (f"{LEGACY}/chat", {"modelId": LITE}, "messages"),
     ]
     for path, body, field in cases:
-        response = await client.post(path, json=body)
+        response = await http.post(path, json=body)
         assert response.status_code == 400, (body, response.text)
         error = response.json()
         assert error["error"] == "invalid_request" and error["message"].startswith(f"{field}:"), (field, error)
 
 
-async def test_bodies_must_be_json_objects(client: httpx.AsyncClient) -> None:
+async def test_bodies_must_be_json_objects(http: httpx.AsyncClient) -> None:
     for content in (b"{not json", b"[1, 2]", b""):
-        response = await client.post(f"{V3}/chat", content=content, headers={"Content-Type": "application/json"})
+        response = await http.post(f"{V3}/chat", content=content, headers={"Content-Type": "application/json"})
         assert response.status_code == 400 and response.json()["message"].startswith("body"), content
 
 
-async def test_unknown_model_is_model_not_found(client: httpx.AsyncClient) -> None:
+async def test_unknown_model_is_model_not_found(http: httpx.AsyncClient) -> None:
     for response in (
-        await client.get(f"{V3}/models/acme.nope-v1:0"),
-        await client.post(f"{V3}/chat", json={"modelId": "acme.nope-v1:0", "messages": [user("x")]}),
-        await client.post(f"{V3}/embeddings", json={"input": "x", "modelId": "acme.nope-v1:0"}),
+        await http.get(f"{V3}/models/acme.nope-v1:0"),
+        await http.post(f"{V3}/chat", json={"modelId": "acme.nope-v1:0", "messages": [user("x")]}),
+        await http.post(f"{V3}/embeddings", json={"input": "x", "modelId": "acme.nope-v1:0"}),
     ):
         assert response.status_code == 404
         assert response.json() == {"message": "Model 'acme.nope-v1:0' not found", "code": "MODEL_NOT_FOUND"}
 
 
-async def test_unknown_ids_and_routes_are_404_json(client: httpx.AsyncClient) -> None:
+async def test_unknown_ids_and_routes_are_404_json(http: httpx.AsyncClient) -> None:
     for path in (
         f"{V3}/sessions/nope",
         f"{V3}/agents/nope",
@@ -118,9 +118,9 @@ async def test_unknown_ids_and_routes_are_404_json(client: httpx.AsyncClient) ->
         f"{V3}/chat/executions/nope",
         f"{V3}/no-such-thing",
     ):
-        response = await client.get(path)
+        response = await http.get(path)
         assert response.status_code == 404 and response.json()["error"] == "not_found", path
-    wrong_method = await client.delete(f"{V3}/models")
+    wrong_method = await http.delete(f"{V3}/models")
     assert wrong_method.status_code == 405 and wrong_method.json()["error"] == "method_not_allowed"
 
 
@@ -131,40 +131,40 @@ def oversized_chat() -> bytes:
     return head.replace(b'"bytes": ""', b'"bytes": "' + b"A" * (padding + -padding % 4) + b'"')
 
 
-async def test_payload_over_25_mb_is_413_before_parsing(client: httpx.AsyncClient, sim: Simulator) -> None:
+async def test_payload_over_25_mb_is_413_before_parsing(http: httpx.AsyncClient, sim: Simulator) -> None:
     body = oversized_chat()
     assert len(body) > MAX_PAYLOAD_BYTES
-    response = await client.post(f"{V3}/chat", content=body, headers={"Content-Type": "application/json"})
+    response = await http.post(f"{V3}/chat", content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 413 and response.json()["error"] == "payload_too_large"
     record = sim.state.requests[-1]
     assert (record.status, record.body, record.body_size) == (413, None, len(body))
-    assert (await client.get(f"{V3}/usage")).json()["total_requests"] == 0  # the model never saw it
+    assert (await http.get(f"{V3}/usage")).json()["total_requests"] == 0  # the model never saw it
 
 
-async def test_a_streamed_body_growing_past_25_mb_is_413(client: httpx.AsyncClient, sim: Simulator) -> None:
+async def test_a_streamed_body_growing_past_25_mb_is_413(http: httpx.AsyncClient, sim: Simulator) -> None:
     async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: chunked transfer
         for _ in range(26):
             yield b" " * (1024 * 1024)
 
-    response = await client.post(f"{V3}/chat", content=chunks(), headers={"Content-Type": "application/json"})
+    response = await http.post(f"{V3}/chat", content=chunks(), headers={"Content-Type": "application/json"})
     assert response.status_code == 413
     assert MAX_PAYLOAD_BYTES < sim.state.requests[-1].body_size <= 26 * 1024 * 1024
 
 
-async def test_a_payload_just_under_the_cap_is_accepted(client: httpx.AsyncClient) -> None:
+async def test_a_payload_just_under_the_cap_is_accepted(http: httpx.AsyncClient) -> None:
     body = {
         "modelId": LITE,
         "messages": [user([{"image": {"format": "png", "source": {"bytes": "A" * (24 * 1024 * 1024)}}}, {"text": "hi"}])],
     }
-    response = await client.post(f"{V3}/chat", json=body)
+    response = await http.post(f"{V3}/chat", json=body)
     assert response.status_code == 200 and "1 image" in response.json()["response"]["content"]
 
 
-async def test_the_log_records_every_api_request_but_never_the_token(client: httpx.AsyncClient, sim: Simulator) -> None:
-    await client.post(f"{V3}/sessions?trace=1&trace=2", json={"userId": "u-log"})
-    await client.get(f"/api/v3/organizations/{ORG_B}/ai/models")
-    await client.post(f"{V3}/chat", json={"modelId": LITE})
-    await client.get("/_simulator/health")
+async def test_the_log_records_every_api_request_but_never_the_token(http: httpx.AsyncClient, sim: Simulator) -> None:
+    await http.post(f"{V3}/sessions?trace=1&trace=2", json={"userId": "u-log"})
+    await http.get(f"/api/v3/organizations/{ORG_B}/ai/models")
+    await http.post(f"{V3}/chat", json={"modelId": LITE})
+    await http.get("/_simulator/health")
     async with httpx.AsyncClient(base_url=sim.base_url) as anonymous:
         await anonymous.get(f"{V3}/models")
     log = sim.state.requests

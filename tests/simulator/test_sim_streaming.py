@@ -20,15 +20,15 @@ pytestmark = pytest.mark.anyio
 STREAM = f"{V3}/chat/stream"
 
 
-async def events_of(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    async with aconnect_sse(client, "POST", path, json=body) as source:
+async def events_of(http: httpx.AsyncClient, path: str, body: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    async with aconnect_sse(http, "POST", path, json=body) as source:
         assert source.response.headers["content-type"].startswith("text/event-stream")
         return [(event.id, event.event, json.loads(event.data)) async for event in source.aiter_sse()]
 
 
-async def test_events_come_in_the_documented_order_and_shape(client: httpx.AsyncClient) -> None:
-    buffered = (await client.post(f"{V3}/chat", json={"modelId": LITE, "messages": [user("tell me a story")]})).json()
-    events = await events_of(client, STREAM, {"modelId": LITE, "messages": [user("tell me a story")]})
+async def test_events_come_in_the_documented_order_and_shape(http: httpx.AsyncClient) -> None:
+    buffered = (await http.post(f"{V3}/chat", json={"modelId": LITE, "messages": [user("tell me a story")]})).json()
+    events = await events_of(http, STREAM, {"modelId": LITE, "messages": [user("tell me a story")]})
     names = [name for _, name, _ in events]
     assert names[0] == "start" and names[-1] == "done" and set(names[1:-1]) == {"content"} and len(names) > 5
     assert [event_id for event_id, _, _ in events] == [f"chunk-{n}" for n in range(len(events))]
@@ -42,8 +42,8 @@ async def test_events_come_in_the_documented_order_and_shape(client: httpx.Async
     assert done["response"] == {"role": "assistant", "content": text}
 
 
-async def test_the_wire_format_is_one_id_event_data_line_each(client: httpx.AsyncClient) -> None:
-    async with client.stream("POST", f"{LEGACY}/chat/stream", json={"modelId": LITE, "messages": [user("hi")]}) as response:
+async def test_the_wire_format_is_one_id_event_data_line_each(http: httpx.AsyncClient) -> None:
+    async with http.stream("POST", f"{LEGACY}/chat/stream", json={"modelId": LITE, "messages": [user("hi")]}) as response:
         raw = (await response.aread()).decode()
     frames = raw.split("\n\n")
     assert frames[-1] == ""
@@ -57,7 +57,7 @@ async def test_the_wire_format_is_one_id_event_data_line_each(client: httpx.Asyn
         )
 
 
-async def test_tool_use_arrives_in_the_done_event(client: httpx.AsyncClient) -> None:
+async def test_tool_use_arrives_in_the_done_event(http: httpx.AsyncClient) -> None:
     tools = {
         "tools": [
             {
@@ -68,16 +68,16 @@ async def test_tool_use_arrives_in_the_done_event(client: httpx.AsyncClient) -> 
             }
         ]
     }
-    events = await events_of(client, STREAM, {"modelId": LITE, "messages": [user("find it")], "toolConfig": tools})
+    events = await events_of(http, STREAM, {"modelId": LITE, "messages": [user("find it")], "toolConfig": tools})
     done = events[-1][2]
     assert done["stopReason"] == done["finishReason"] == "tool_use"
     assert done["response"]["toolUse"]["name"] == "lookup" and done["response"]["toolUse"]["input"] == {"q": "find it"}
 
 
-async def test_refusals_before_the_stream_are_plain_json(client: httpx.AsyncClient) -> None:
-    response = await client.post(STREAM, json={"modelId": LITE, "messages": [{"role": "user"}]})
+async def test_refusals_before_the_stream_are_plain_json(http: httpx.AsyncClient) -> None:
+    response = await http.post(STREAM, json={"modelId": LITE, "messages": [{"role": "user"}]})
     assert response.status_code == 400 and response.json()["message"].startswith("messages[0].content")
-    queued = await client.post(STREAM, json={"modelId": LITE, "messages": [user("x")], "async": True})
+    queued = await http.post(STREAM, json={"modelId": LITE, "messages": [user("x")], "async": True})
     assert (
         queued.status_code == 202
         and queued.json()["status"] == "queued"
@@ -86,11 +86,11 @@ async def test_refusals_before_the_stream_are_plain_json(client: httpx.AsyncClie
 
 
 async def test_the_first_event_reaches_the_client_before_the_last_is_written(
-    client: httpx.AsyncClient, state: SimulatorState
+    http: httpx.AsyncClient, state: SimulatorState
 ) -> None:
     state.chunk_delay = 0.05
     received: list[float] = []
-    async with aconnect_sse(client, "POST", STREAM, json={"modelId": LITE, "messages": [user("one two three four")]}) as source:
+    async with aconnect_sse(http, "POST", STREAM, json={"modelId": LITE, "messages": [user("one two three four")]}) as source:
         async for _ in source.aiter_sse():
             received.append(perf_counter())
     written = state.requests[-1].stream_chunk_times

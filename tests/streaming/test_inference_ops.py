@@ -12,9 +12,11 @@ from tests.streaming.conftest import SAMPLES, api_requests, chat_arguments
 
 pytestmark = pytest.mark.anyio
 
+INFERENCE_GROUPS = ["inference", "embeddings", "images", "executions"]  # the last three are off by default
+
 
 async def test_generated_images_come_back_as_image_content_with_metadata(simulator, client_for):
-    client = await client_for()
+    client = await client_for(toolsets=INFERENCE_GROUPS)
 
     result = await client.call_tool(
         "generate_image",
@@ -59,7 +61,7 @@ def test_data_urls_and_masks_become_image_blocks_of_their_real_type():
     ],
 )
 async def test_image_arguments_are_checked_before_any_request(simulator, client_for, arguments, problem):
-    client = await client_for()
+    client = await client_for(toolsets=INFERENCE_GROUPS)
 
     result = await client.call_tool("generate_image", arguments)
 
@@ -68,7 +70,7 @@ async def test_image_arguments_are_checked_before_any_request(simulator, client_
 
 
 async def test_embeddings_for_one_text_and_for_a_batch(simulator, client_for):
-    client = await client_for()
+    client = await client_for(toolsets=INFERENCE_GROUPS)
 
     one = await client.call_tool("create_embeddings", {"input": "semantic search", "dimensions": 256})
     batch = await client.call_tool("create_embeddings", {"input": ["first", "second", "third"]})
@@ -83,7 +85,7 @@ async def test_embeddings_for_one_text_and_for_a_batch(simulator, client_for):
 
 
 async def test_embeddings_refuse_an_empty_batch_without_a_request(simulator, client_for):
-    client = await client_for()
+    client = await client_for(toolsets=INFERENCE_GROUPS)
 
     result = await client.call_tool("create_embeddings", {"input": []})
 
@@ -92,7 +94,7 @@ async def test_embeddings_refuse_an_empty_batch_without_a_request(simulator, cli
 
 
 async def test_a_durable_execution_is_started_then_polled(simulator, client_for):
-    client = await client_for()
+    client = await client_for(toolsets=INFERENCE_GROUPS)
 
     started = await client.call_tool("start_chat_execution", chat_arguments("Take your time."))
 
@@ -110,7 +112,7 @@ async def test_a_durable_execution_is_started_then_polled(simulator, client_for)
 
 
 async def test_an_execution_identifier_cannot_escape_its_path_segment(simulator, client_for):
-    client = await client_for()
+    client = await client_for(toolsets=INFERENCE_GROUPS)
 
     for identifier in ("../../sessions", "%2E%2E"):
         result = await client.call_tool("get_durable_execution_status", {"identifier": identifier})
@@ -119,7 +121,7 @@ async def test_an_execution_identifier_cannot_escape_its_path_segment(simulator,
 
 
 async def test_a_durable_execution_waits_for_client_tools_and_resumes_with_their_results(simulator, client_for):
-    client = await client_for()
+    client = await client_for(toolsets=INFERENCE_GROUPS)
     tool = {
         "toolSpec": {
             "name": "get_weather",

@@ -78,7 +78,6 @@ async def test_cancelling_the_call_closes_the_upstream_request_at_once(simulator
     [
         ("truncated_sse", "ended before its final `done` event", True),
         ("error_event", "the API reported an error: Injected fault", True),
-        ("malformed_json", "malformed event", False),
         ("drop", "broke off", False),
     ],
 )
@@ -97,6 +96,19 @@ async def test_a_broken_stream_is_a_clear_error_that_keeps_the_text_received(sim
         assert f"Text received before the failure ({len(progress.text)} characters): {progress.text}" in message
     else:
         assert "No text had arrived" in message
+
+
+async def test_an_unreadable_frame_is_skipped_and_counted_not_fatal(simulator, client_for):
+    simulator.state.add_fault(Fault(mode="malformed_json", path="/chat/stream$"))
+    client = await client_for()
+    progress = Progress()
+
+    result = await client.call_tool("chat_stream", chat_arguments(LONG_PROMPT), progress_callback=progress)
+
+    assert not result.is_error
+    answer = result.structured_content
+    assert answer["skippedFrames"] == 1 and answer["complete"] is True
+    assert answer["response"]["content"] == progress.text and "word23" in progress.text
 
 
 async def test_a_tool_request_ends_the_stream_with_the_tool_use(simulator, client_for):

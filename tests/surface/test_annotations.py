@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from mcp.types import ToolAnnotations
+
 from quant_mcp.catalog import OPERATIONS
 from quant_mcp.tools import build_tool
+
+# A hint left out means the protocol's default (the tools leave out hints equal to it).
+DEFAULTS = {"read_only_hint": False, "destructive_hint": True, "idempotent_hint": False, "open_world_hint": True}
+
+
+def hints_of(op) -> ToolAnnotations:  # type: ignore[no-untyped-def]
+    """The tool's annotations as a client reads them, defaults filled in."""
+    given = build_tool(op).annotations or ToolAnnotations()
+    return given.model_copy(update={k: v for k, v in DEFAULTS.items() if getattr(given, k) is None})
+
 
 # POST operations that only compute an answer from what is sent and store nothing, so they are
 # honestly read-only and stay available in read-only mode.
@@ -19,7 +31,7 @@ READS_BY_POST = {
 def test_read_only_follows_the_http_method():
     wrong = []
     for op in SENDERS:
-        hints = build_tool(op).annotations
+        hints = hints_of(op)
         expected = op.route.method == "GET" or op.name in READS_BY_POST
         if hints.read_only_hint is not expected:
             wrong.append(f"{op.name} ({op.route.method}): readOnlyHint={hints.read_only_hint}")
@@ -31,9 +43,10 @@ def test_read_only_follows_the_http_method():
 
 def test_reads_are_idempotent_and_deletes_destructive():
     for op in OPERATIONS:
-        hints = build_tool(op).annotations
+        hints = hints_of(op)
         if hints.read_only_hint:
-            assert hints.idempotent_hint and not hints.destructive_hint, op.name
+            # destructiveHint means something only for tools that write (the protocol says so): none is sent
+            assert hints.idempotent_hint and build_tool(op).annotations.destructive_hint is None, op.name
         if op.route is not None and op.route.method == "DELETE":
             assert hints.destructive_hint and hints.idempotent_hint, op.name
         assert hints.open_world_hint, f"{op.name} talks to the Quant API"

@@ -37,8 +37,8 @@ async def _listed(**settings: Any) -> dict[str, str]:
 
 
 async def _every_tool() -> dict[str, str]:
-    """Every catalog tool, and the discovery tools of --dynamic-toolsets."""
-    return await _listed(toolsets=["all"]) | await _listed(dynamic_toolsets=True)
+    """Every catalog tool, the discovery tools of --dynamic-toolsets and the three of search mode."""
+    return await _listed(toolsets=["all"]) | await _listed(dynamic_toolsets=True) | await _listed(tool_mode="search")
 
 
 async def test_tool_interfaces_match_their_snapshots():

@@ -61,7 +61,22 @@ async def advance_clock(request: Request) -> Response:
     return JSONResponse({"now": state.now().isoformat()})
 
 
+async def get_dialect(request: Request) -> Response:
+    return JSONResponse({"dialect": simulator_state(request).dialect})
+
+
+async def set_dialect(request: Request) -> Response:
+    """`{"dialect": "live" | "spec"}`: which Quant AI the simulator speaks from the next request on."""
+    try:
+        simulator_state(request).set_dialect(json.loads(await request.body())["dialect"])
+    except (ValueError, KeyError, TypeError) as exc:
+        return error_response(400, f'dialect: {exc}; e.g. {{"dialect": "spec"}}')
+    return JSONResponse({"dialect": simulator_state(request).dialect})
+
+
 CONTROL_ROUTES = [
+    Route(f"{CONTROL_PREFIX}/dialect", get_dialect, methods=["GET"]),
+    Route(f"{CONTROL_PREFIX}/dialect", set_dialect, methods=["PUT"]),
     Route(f"{CONTROL_PREFIX}/health", health, methods=["GET"]),
     Route(f"{CONTROL_PREFIX}/requests", list_requests, methods=["GET"]),
     Route(f"{CONTROL_PREFIX}/requests", clear_requests, methods=["DELETE"]),

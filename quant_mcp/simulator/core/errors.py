@@ -1,11 +1,14 @@
 """JSON error answers, shaped like the reference's `AIErrorBody` ({error, message, code}).
 
 Handlers raise `ApiError`; the app turns it (and routing 404/405s) into JSON, so
-every refusal a client sees is machine-readable.
+every refusal a client sees is machine-readable. In the live dialect a refusal that
+names a field is Laravel's validation failure instead: HTTP 422
+`{message, errors: {field: [messages]}}`, fields in dot notation (`messages.0.content`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -46,16 +49,25 @@ def error_response(status: int, message: str, headers: Mapping[str, str] | None 
 class ApiError(Exception):
     """An API refusal: raise it anywhere in a handler to answer `status` with a JSON body."""
 
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
+    def __init__(self, status: int, message: str, *, field: tuple[str, str] | None = None, **extra: Any) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.field = field  # (field path, problem) for a validation failure
         self.extra = extra
 
 
 def bad_request(field: str, problem: str) -> ApiError:
-    """A 400 whose message starts with the offending field, as clients need to fix it."""
-    return ApiError(400, f"{field}: {problem}")
+    """A 400 whose message starts with the offending field, as clients need to fix it
+    (the live dialect answers it as a Laravel 422)."""
+    return ApiError(400, f"{field}: {problem}", field=(field, problem))
+
+
+def laravel_422(field: str, problem: str) -> JSONResponse:
+    """Laravel's validation failure, as the live service answers one."""
+    name = re.sub(r"\[(\d+)\]", r".\1", field)
+    sentence = f"The {name} field {problem}." if not problem.endswith(".") else f"The {name} field {problem}"
+    return JSONResponse({"message": sentence, "errors": {name: [sentence]}}, status_code=422)
 
 
 def not_found(what: str, identifier: str) -> ApiError:
@@ -74,6 +86,8 @@ def found_or_404(value: FoundT | None, what: str, identifier: str) -> FoundT:
 
 async def handle_api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
+    if exc.field is not None and exc.status == 400 and request.app.state.simulator.live:
+        return laravel_422(*exc.field)
     return error_response(exc.status, exc.message, **exc.extra)
 
 

@@ -3,8 +3,9 @@
 A `Fault` names a failure mode and which requests it hits (method and path regex).
 It applies to the next `count` matching API requests, then disappears. The gateway
 applies the modes that act on the whole response (latency, status, drop,
-malformed_json on JSON bodies); the SSE writer applies the modes that act inside a
-stream (slow_stream, truncated_sse, error_event, malformed_json on a stream).
+malformed_json and unexpected_shape on JSON bodies); the SSE writer applies the modes that act inside a
+stream (slow_stream, truncated_sse, error_event, malformed_json on a stream, and the live
+service's habits: unreadable_frame, orchestration_done, silent_tool).
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ FaultMode = Literal[
     "status",  # answer `status` with a JSON error body (429 carries Retry-After)
     "drop",  # send the headers and half of the first body chunk, then abort the connection
     "malformed_json",  # 200 with an invalid JSON body; on a stream, the first content event's data is invalid
+    "unexpected_shape",  # 200 with the JSON answer wrapped as {"data": <answer>}: valid JSON, not the documented shape
     "truncated_sse",  # the stream ends (connection closed) before its `done` event
     "slow_stream",  # `delay` seconds between SSE chunks
     "error_event",  # the stream sends `event: error` after the first delta and ends
+    "unreadable_frame",  # two frames whose data is not a JSON object come after the first delta
+    "orchestration_done",  # the stream ends `done {complete: false, orchestration: {pollUrl}}`
+    "silent_tool",  # a server-side tool runs first: tool_start, `delay` seconds of silence, tool_complete
 ]
 FAULT_MODES: tuple[str, ...] = get_args(FaultMode)
 

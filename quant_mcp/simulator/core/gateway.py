@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from time import perf_counter
 from typing import Any
 from urllib.parse import parse_qsl
@@ -104,6 +105,8 @@ class ApiGateway:
                 send = _dropping(send)
             elif fault.mode == "malformed_json":
                 send = _malforming_json(send)
+            elif fault.mode == "unexpected_shape":
+                send = _malforming_json(send, lambda body: b'{"data":' + body + b"}")
         await self.app(scope, _replay(body, receive), send)
 
     def _authenticate(self, scope: Scope, organisation: str | None) -> JSONResponse | None:
@@ -238,8 +241,9 @@ def _dropping(send: Send) -> Send:
     return dropping_send
 
 
-def _malforming_json(send: Send) -> Send:
-    """A `send` that turns a JSON answer into a 200 whose body is cut in half (invalid JSON).
+def _malforming_json(send: Send, rewrite: Callable[[bytes], bytes] | None = None) -> Send:
+    """A `send` that turns a JSON answer into a 200 whose body is cut in half (invalid JSON),
+    or is `rewrite(body)` (e.g. wrapped in `{"data": ...}`, as a Laravel resource answers).
 
     Streams pass through untouched: the SSE writer corrupts their events itself.
     """
@@ -261,7 +265,7 @@ def _malforming_json(send: Send) -> Send:
         if message.get("more_body", False):
             return
         body = b"".join(chunks)
-        broken = body[: max(1, len(body) // 2)]
+        broken = rewrite(body) if rewrite is not None else body[: max(1, len(body) // 2)]
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(broken)).encode()))
         await send({"type": "http.response.start", "status": 200, "headers": headers})

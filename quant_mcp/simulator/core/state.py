@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 from .faults import Fault, FaultQueue
 
 StoreT = TypeVar("StoreT")
+# Which Quant AI the simulator speaks: "live" answers as Quant's own applications show the live
+# service answering (shared/quant-ai-api/LIVE-DIALECT.md); "spec" as the generated reference says.
+Dialect = Literal["live", "spec"]
+DIALECTS: tuple[str, ...] = get_args(Dialect)
 # The log keeps the most recent requests only, so a long-running simulator (the default
 # backend of `serve --simulate`) does not grow without bound; tests clear it long before.
 REQUEST_LOG_LIMIT = 1000
@@ -69,15 +73,27 @@ class SimulatorState:
     tokens={TOKEN: ORG} accepts only those tokens (401 otherwise), each for its ORG
     only (403 for another organisation), or for any organisation when ORG is None.
     chunk_delay is the pause between SSE chunks, in seconds.
+    dialect is "live" (the default: what users will meet) or "spec" (the generated reference).
     """
 
-    def __init__(self, tokens: dict[str, str | None] | None = None, chunk_delay: float = 0.0) -> None:
+    def __init__(self, tokens: dict[str, str | None] | None = None, chunk_delay: float = 0.0, dialect: Dialect = "live") -> None:
         self.tokens = tokens
         self.chunk_delay = chunk_delay
+        self.dialect: Dialect = "live"
+        self.set_dialect(dialect)
         self.requests: list[RequestRecord] = []
         self.faults = FaultQueue()
         self._clock_offset = timedelta()
         self._organisations: dict[str, OrganisationData] = {}
+
+    def set_dialect(self, dialect: str) -> None:
+        if dialect not in DIALECTS:
+            raise ValueError(f"dialect must be one of {', '.join(DIALECTS)}")
+        self.dialect = dialect  # type: ignore[assignment]
+
+    @property
+    def live(self) -> bool:
+        return self.dialect == "live"
 
     def now(self) -> datetime:
         """The simulated time: real UTC time moved forward by `advance_clock`."""

@@ -2,7 +2,9 @@
 
 Capabilities follow the reference: Nova Lite and Pro take images, video and
 documents; Nova Micro is text-only; Claude takes images only; Titan only embeds;
-Nova Canvas only generates images.
+Nova Canvas only generates images. The list holds every model Quant's own code names
+(LIVE-DIALECT.md, "Models seen in Quant's code"); output limits and prices are
+Bedrock's published ones, rounded.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class ModelSpec:
     input_price: float  # USD per million input tokens
     output_price: float  # USD per million output tokens
     release_date: str
+    live_only: bool = False  # named in Quant's code, not in the reference: listed in the live dialect only
 
     @property
     def is_chat(self) -> bool:
@@ -93,6 +96,50 @@ MODELS: dict[str, ModelSpec] = {
             input_price=3.0,
             output_price=15.0,
             release_date="2024-10-22",
+        ),
+        *(
+            ModelSpec(
+                model_id,
+                name,
+                "Anthropic",
+                "Anthropic model for text and images.",
+                "chat",
+                frozenset({"image"}),
+                200_000,
+                max_out,
+                price_in,
+                price_out,
+                released,
+                live_only=True,
+            )
+            for model_id, name, max_out, price_in, price_out, released in (
+                ("anthropic.claude-sonnet-4-5", "Claude Sonnet 4.5", 64_000, 3.0, 15.0, "2025-09-29"),
+                ("anthropic.claude-3-5-sonnet-20240620-v1:0", "Claude 3.5 Sonnet", 8_192, 3.0, 15.0, "2024-06-20"),
+                ("anthropic.claude-3-opus-20240229-v1:0", "Claude 3 Opus", 4_096, 15.0, 75.0, "2024-02-29"),
+                ("anthropic.claude-3-sonnet-20240229-v1:0", "Claude 3 Sonnet", 4_096, 3.0, 15.0, "2024-02-29"),
+                ("anthropic.claude-3-haiku-20240307-v1:0", "Claude 3 Haiku", 4_096, 0.25, 1.25, "2024-03-07"),
+            )
+        ),
+        *(
+            ModelSpec(
+                model_id,
+                name,
+                provider,
+                "Text embeddings.",
+                "embeddings",
+                frozenset(),
+                8_192,
+                0,
+                price,
+                0.0,
+                released,
+                live_only=True,
+            )
+            for model_id, name, provider, price, released in (
+                ("amazon.titan-embed-text-v1", "Titan Embeddings G1 - Text", "Amazon", 0.1, "2023-09-28"),
+                ("cohere.embed-english-v3", "Cohere Embed English v3", "Cohere", 0.1, "2023-11-02"),
+                ("cohere.embed-multilingual-v3", "Cohere Embed Multilingual v3", "Cohere", 0.1, "2023-11-02"),
+            )
         ),
         ModelSpec(
             id="amazon.titan-embed-text-v2:0",

@@ -1,7 +1,9 @@
 """AIConfig: the organisation's AI defaults (v3 and legacy), snake_case on the wire.
 
 PUT merges the fields it is given and, although the reference documents no reply
-body, answers the resulting configuration so a caller can see what it set.
+body, answers the resulting configuration so a caller can see what it set. Both
+dialects serve it; the live service may not (the route is gone from newer API
+versions): a `status` fault with status 404 on `/ai/config$` plays that.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ..engine.catalog import DEFAULT_CHAT_MODEL, MODELS
 
 
 def _chat_models() -> list[str]:
-    return [spec.id for spec in MODELS.values() if spec.is_chat]
+    return [spec.id for spec in MODELS.values() if spec.is_chat and not spec.live_only]
 
 
 @dataclass

@@ -3,6 +3,10 @@
 Creating a tool whose name exists updates it (`isUpdate: true`), as the current API
 does. Both request generations are accepted: 4.8.0 sends `edgeFunctionUrl` and an
 object `inputSchema`; newer clients send `edgeFunctionCode` and a JSON string.
+
+The live dialect validates as the live v3 endpoint does (Quant's custom-tools action):
+`toolName`, `description`, `edgeFunctionCode`, `inputSchema` as a JSON object (not a
+string), `timeoutSeconds`; and its tools carry `toolName` where the reference says `name`.
 """
 
 from __future__ import annotations
@@ -50,6 +54,33 @@ class CreateCustomTool(WireModel):
         return self.input_schema
 
 
+class LiveCreateCustomTool(WireModel):
+    tool_name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    description: str = Field(min_length=1)
+    edge_function_code: str = Field(min_length=1)
+    input_schema: dict[str, Any]
+    timeout_seconds: int = Field(30, ge=5, le=300)
+
+    def as_request(self) -> CreateCustomTool:
+        return CreateCustomTool.model_validate(
+            {
+                **(self.model_extra or {}),
+                "name": self.tool_name,
+                "description": self.description,
+                "edgeFunctionCode": self.edge_function_code,
+                "inputSchema": self.input_schema,
+                "timeoutSeconds": self.timeout_seconds,
+            }
+        )
+
+
+def _live_names(tool: dict[str, Any], live: bool) -> dict[str, Any]:
+    """A tool as the dialect shows it: the live service says `toolName` where the reference says `name`."""
+    if not live:
+        return tool
+    return {("toolName" if key == "name" else key): value for key, value in tool.items()}
+
+
 @dataclass
 class CustomTool:
     request: CreateCustomTool
@@ -88,7 +119,8 @@ def _tool(request: Request) -> CustomTool:
 
 
 async def create_custom_tool(request: Request) -> Response:
-    body = await parse_body(request, CreateCustomTool)
+    live = simulator_state(request).live
+    body = (await parse_body(request, LiveCreateCustomTool)).as_request() if live else await parse_body(request, CreateCustomTool)
     if not body.edge_function_code and not body.edge_function_url:
         raise bad_request("edgeFunctionCode", "is required (or edgeFunctionUrl, as client 4.8.0 sends)")
     organisation = request.path_params["organisation"]
@@ -99,7 +131,7 @@ async def create_custom_tool(request: Request) -> Response:
     return JSONResponse(
         {
             "success": True,
-            "tool": store[body.name].detail(),
+            "tool": _live_names(store[body.name].detail(), live),
             "edgeFunctionUrl": url,
             "isUpdate": is_update,
             "message": f"Custom tool '{body.name}' {'updated' if is_update else 'created'}",
@@ -109,12 +141,13 @@ async def create_custom_tool(request: Request) -> Response:
 
 
 async def list_custom_tools(request: Request) -> Response:
-    tools = [tool.summary() for tool in organisation_data(request).get(CustomToolStore).values()]
+    live = simulator_state(request).live
+    tools = [_live_names(tool.summary(), live) for tool in organisation_data(request).get(CustomToolStore).values()]
     return JSONResponse({"tools": tools, "count": len(tools)})
 
 
 async def get_custom_tool(request: Request) -> Response:
-    return JSONResponse({"tool": _tool(request).detail()})
+    return JSONResponse({"tool": _live_names(_tool(request).detail(), simulator_state(request).live)})
 
 
 async def delete_custom_tool(request: Request) -> Response:

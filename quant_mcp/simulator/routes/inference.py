@@ -1,4 +1,8 @@
-"""AIInference chat routes: buffered chat, SSE chat, async executions; and their legacy twins."""
+"""AIInference chat routes: buffered chat, SSE chat, async executions; and their legacy twins.
+
+The v3 routes answer in the simulator's dialect: the reference's shapes ("spec"), or the live
+service's (content blocks, Bedrock stop reasons, the richer stream; see `ChatTurn.live_*`).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from ..services.chat import ChatRequest, ChatTurn, DurableExecutionStore, run_ch
 
 async def _turn(request: Request) -> tuple[ChatRequest, ChatTurn]:
     body = await parse_body(request, ChatRequest)
-    prompt = body.prompt()
+    prompt = body.prompt(live=simulator_state(request).live)
     turn = run_chat(
         simulator_state(request),
         organisation_data(request),
@@ -34,6 +38,8 @@ async def chat(request: Request) -> Response:
     body, turn = await _turn(request)
     if body.is_async:
         return _queued(request, turn)
+    if simulator_state(request).live:
+        return JSONResponse(turn.live_json())
     return JSONResponse(
         {
             "response": turn.message(),
@@ -49,6 +55,8 @@ async def chat_stream(request: Request) -> Response:
     body, turn = await _turn(request)
     if body.is_async:
         return _queued(request, turn)
+    if simulator_state(request).live:
+        return sse_response(request, turn.live_stream_events(agent=body.agent_id is not None))
     return sse_response(request, turn.stream_events())
 
 

@@ -1,4 +1,9 @@
-"""AIModels: the model catalogue (v3 list and detail, legacy bare-array list)."""
+"""AIModels: the model catalogue (v3 list and detail, legacy bare-array list).
+
+In the live dialect a list entry carries what Drupal reads from it: `maxOutputTokens` and
+`capabilities.{supportsTools, supportsStructuredOutput, supportsVision, supportsMultimodal}`,
+and `feature` also takes `image_generation`.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,13 @@ from typing import Any, Literal
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..core.requests import WireModel, parse_query
+from ..core.errors import bad_request
+from ..core.requests import WireModel, parse_query, simulator_state
 from ..core.routing import legacy, v3
 from ..engine.catalog import MODELS, ModelSpec
 from ..services.models import find_model
 
-Feature = Literal["chat", "embeddings", "vision", "streaming", "all"]
+Feature = Literal["chat", "embeddings", "vision", "streaming", "image_generation", "all"]
 
 
 class ListModels(WireModel):
@@ -25,6 +31,7 @@ def _has_feature(spec: ModelSpec, feature: Feature) -> bool:
         "streaming": spec.is_chat,
         "embeddings": spec.kind == "embeddings",
         "vision": "image" in spec.media,
+        "image_generation": spec.kind == "image",
         "all": True,
     }[feature]
 
@@ -71,9 +78,18 @@ def _legacy_capabilities(spec: ModelSpec) -> list[str]:
     return ["text", *sorted(spec.media), "streaming", "tools"]
 
 
+def _live_summary(spec: ModelSpec) -> dict[str, Any]:
+    detail = _detail(spec)
+    return {key: detail[key] for key in ("id", "name", "provider", "maxOutputTokens", "contextWindow", "capabilities")}
+
+
 async def list_models(request: Request) -> Response:
     feature = parse_query(request, ListModels).feature
-    models = [_summary(spec) for spec in MODELS.values() if _has_feature(spec, feature)]
+    live = simulator_state(request).live
+    if feature == "image_generation" and not live:
+        raise bad_request("feature", "must be one of chat, embeddings, vision, streaming, all")
+    summary = _live_summary if live else _summary
+    models = [summary(spec) for spec in MODELS.values() if _has_feature(spec, feature) and (live or not spec.live_only)]
     return JSONResponse({"models": models, "count": len(models)})
 
 
@@ -83,7 +99,11 @@ async def get_model(request: Request) -> Response:
 
 async def legacy_list_models(request: Request) -> Response:
     return JSONResponse(
-        [{"id": s.id, "name": s.name, "provider": s.provider, "capabilities": _legacy_capabilities(s)} for s in MODELS.values()]
+        [
+            {"id": s.id, "name": s.name, "provider": s.provider, "capabilities": _legacy_capabilities(s)}
+            for s in MODELS.values()
+            if not s.live_only
+        ]
     )
 
 

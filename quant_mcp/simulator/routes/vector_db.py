@@ -49,6 +49,7 @@ class UploadDocument(WireModel):
     content: str = Field(min_length=1)
     key: str | None = Field(None, max_length=512)
     metadata: DocumentMetadata | None = None
+    vector: list[float] | None = None  # the live dialect stores a client-computed vector as given (one chunk)
 
 
 class UploadDocuments(WireModel):
@@ -175,10 +176,19 @@ async def upload_documents(request: Request) -> Response:
     collection = requested_collection(request)
     now = simulator_state(request).now()
     created: list[str] = []
+    live = simulator_state(request).live
+    for index, document in enumerate(body.documents):
+        if live and document.vector is not None and len(document.vector) != collection.dimensions:
+            raise bad_request(f"documents[{index}].vector", f"must have {collection.dimensions} numbers")
     for document in body.documents:
         if document.key is not None:  # re-uploading a key replaces its earlier chunks
             collection.documents = [d for d in collection.documents if d.key != document.key]
         metadata = document.metadata.model_dump(exclude_none=True) if document.metadata else {}
+        if live and document.vector is not None:
+            stored = VectorDocument(str(uuid.uuid4()), document.content, document.key, metadata, document.vector, now)
+            collection.documents.append(stored)
+            created.append(stored.id)
+            continue
         for chunk in _chunks(document.content):
             stored = VectorDocument(str(uuid.uuid4()), chunk, document.key, metadata, embed(chunk, collection.dimensions), now)
             collection.documents.append(stored)

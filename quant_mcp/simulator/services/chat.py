@@ -36,6 +36,10 @@ _MEDIA_FORMATS = {
     "video": ("mp4", "mov", "mkv", "webm"),
     "document": ("pdf", "csv", "docx", "xlsx"),
 }
+# The live service also takes what the chat app sends (LIVE-DIALECT.md, "Requests").
+_LIVE_DOCUMENT_FORMATS = ("pdf", "csv", "txt", "md", "html", "doc", "docx", "xls", "xlsx")
+# Bedrock's stop reasons, as the live service reports them.
+BEDROCK_STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_use": "tool_use"}
 _BLOCK_KINDS = ("text", *MEDIA_BLOCKS, "toolUse", "toolResult")
 
 
@@ -83,6 +87,7 @@ class ChatRequest(WireModel):
     session_id: str | None = None
     is_async: bool = Field(False, validation_alias="async")
     allowed_tools: list[str] | None = None
+    agent_id: str | None = None  # the chat app sends it ("undocumented but supported"); the live dialect reads it
 
     def server_tools(self) -> set[str]:
         """Built-in tools the server may run itself (`autoExecute`, limited to the allowed tools)."""
@@ -93,10 +98,12 @@ class ChatRequest(WireModel):
             raise bad_request("toolConfig.allowedTools", "is required when toolConfig.autoExecute is true")
         return set(allowed) & set(BUILTIN_TOOLS)
 
-    def prompt(self) -> ChatPrompt:
+    def prompt(self, live: bool = False) -> ChatPrompt:
         model = require_model(self.model_id, "chat")
+        if live and self.max_tokens > model.max_output_tokens:
+            raise bad_request("maxTokens", f"may not be greater than {model.max_output_tokens} for model {model.id}")
         messages = [
-            {"role": message.role, "content": check_content(message.content, model, f"messages[{index}].content")}
+            {"role": message.role, "content": check_content(message.content, model, f"messages[{index}].content", live)}
             for index, message in enumerate(self.messages)
         ]
         tools = (
@@ -110,13 +117,26 @@ class ChatRequest(WireModel):
             system_prompt=self.system_prompt,
             max_tokens=self.max_tokens,
             stop_sequences=self.stop_sequences,
-            response_schema=self.response_format.json_schema if self.response_format else None,
+            response_schema=self._response_schema(live),
             tools=tools,
         )
 
+    def _response_schema(self, live: bool) -> dict[str, Any] | None:
+        """The JSON Schema the answer must follow: `responseFormat.jsonSchema` (the reference), or in
+        the live dialect also `response_format: {type: "json_schema", name, strict, schema}` (Drupal)."""
+        if self.response_format is not None:
+            return self.response_format.json_schema
+        drupal = (self.model_extra or {}).get("response_format")
+        if live and drupal is not None:
+            if not isinstance(drupal, dict) or drupal.get("type") != "json_schema" or not isinstance(drupal.get("schema"), dict):
+                raise bad_request("response_format", 'must be {"type": "json_schema", "name", "strict", "schema": {...}}')
+            return drupal["schema"]
+        return None
 
-def check_content(content: Any, model: ModelSpec, field: str) -> Any:
-    """Content as sent, after checking every block's shape and that `model` accepts its media."""
+
+def check_content(content: Any, model: ModelSpec, field: str, live: bool = False) -> Any:
+    """Content as sent, after checking every block's shape and that `model` accepts its media
+    (`live`: the live service's document formats and `s3Location` sources too)."""
     if isinstance(content, str):
         return content
     if not isinstance(content, list):
@@ -126,11 +146,11 @@ def check_content(content: Any, model: ModelSpec, field: str) -> Any:
         kinds = [kind for kind in _BLOCK_KINDS if isinstance(block, dict) and kind in block]
         if not isinstance(block, dict) or len(kinds) != 1 or len(block) != 1:
             raise bad_request(path, f"a content block must have exactly one of: {', '.join(_BLOCK_KINDS)}")
-        _check_block(kinds[0], block[kinds[0]], model, f"{path}.{kinds[0]}")
+        _check_block(kinds[0], block[kinds[0]], model, f"{path}.{kinds[0]}", live)
     return content
 
 
-def _check_block(kind: str, value: Any, model: ModelSpec, path: str) -> None:
+def _check_block(kind: str, value: Any, model: ModelSpec, path: str, live: bool) -> None:
     if kind == "text":
         if not isinstance(value, str):
             raise bad_request(path, "must be a string")
@@ -145,8 +165,13 @@ def _check_block(kind: str, value: Any, model: ModelSpec, path: str) -> None:
         if kind not in model.media:
             raise bad_request(path, f"model '{model.id}' does not accept {kind} content")
         _require(value, path, format=str, source=dict, **({"name": str} if kind == "document" else {}))
-        if value["format"] not in _MEDIA_FORMATS[kind]:
-            raise bad_request(f"{path}.format", f"must be one of {', '.join(_MEDIA_FORMATS[kind])}")
+        formats = _LIVE_DOCUMENT_FORMATS if live and kind == "document" else _MEDIA_FORMATS[kind]
+        if value["format"] not in formats:
+            raise bad_request(f"{path}.format", f"must be one of {', '.join(formats)}")
+        if live and "s3Location" in value["source"]:
+            _require(value["source"], f"{path}.source", s3Location=dict)
+            _require(value["source"]["s3Location"], f"{path}.source.s3Location", uri=str)
+            return
         _require(value["source"], f"{path}.source", bytes=str)
         try:
             base64.b64decode(value["source"]["bytes"], validate=True)
@@ -206,6 +231,70 @@ class ChatTurn:
                 },
             ),
         ]
+
+    # ------------------------------------------------------------------------- the live dialect
+
+    @property
+    def stop_reason(self) -> str:
+        """Bedrock's stop reason for this turn (a tool the server ran ends the turn)."""
+        if self.reply.tool_call is not None and self.execution is not None:
+            return "end_turn"
+        return BEDROCK_STOP_REASONS[self.reply.finish_reason]
+
+    def live_tool_uses(self) -> list[dict[str, Any]]:
+        """The calls the client must make (none when the server ran the tool itself)."""
+        return [self.reply.tool_call.to_json()] if self.reply.tool_call is not None and self.execution is None else []
+
+    def live_json(self) -> dict[str, Any]:
+        """The buffered answer as the live service sends it: content blocks, a toolUse list,
+        Bedrock's stopReason, modelId and requestId beside the response."""
+        response: dict[str, Any] = {"role": "assistant", "content": [{"type": "text", "text": self.reply.text}]}
+        if self.live_tool_uses():
+            response["content"].append({"toolUse": self.live_tool_uses()[0]})
+            response["toolUse"] = self.live_tool_uses()
+        return {
+            "response": response,
+            "stopReason": self.stop_reason,
+            "modelId": self.model_id,
+            "requestId": self.request_id,
+            "usage": self.reply.usage(),
+        }
+
+    def live_stream_events(self, *, agent: bool = False) -> list[SseEvent]:
+        """The stream as the live service sends it: start, session, server-side tool events, text
+        deltas, a tool call reported across three frames (announce, inline input, top-level
+        toolUse), a summary repeating the whole text, then `done`. With an agent a client-side
+        tool is a `tool_request` and `done {complete: false, stopReason: "tool_request"}`."""
+        events = [SseEvent("start", {"requestId": self.request_id, "model": self.model_id, "streaming": True})]
+        if self.session_id:
+            events.append(SseEvent("session", {"sessionId": self.session_id}))
+        if self.execution is not None and self.reply.tool_call is not None:
+            name = self.reply.tool_call.name
+            result = self.execution.result if self.execution.result is not None else {"error": self.execution.error}
+            events += [
+                SseEvent("tool_start", {"name": name}),
+                SseEvent("tool_input_progress", {"name": name}),
+                SseEvent("tool_complete", {"name": name, "result": result}),
+            ]
+        events += [SseEvent("content", {"delta": delta, "complete": False}) for delta in text_deltas(self.reply.text)]
+        calls = self.live_tool_uses()
+        if calls and agent:
+            call = calls[0]
+            events.append(SseEvent("tool_request", call))
+            events.append(SseEvent("done", {"complete": False, "stopReason": "tool_request", "usage": self.reply.usage()}))
+            return events
+        for call in calls:
+            events += [
+                SseEvent("", {"toolUseId": call["toolUseId"], "name": call["name"]}),
+                SseEvent("", call),
+                SseEvent("", {"toolUse": [call]}),
+            ]
+        summary: dict[str, Any] = {"content": self.reply.text}
+        if calls:
+            summary["toolUse"] = calls
+        events.append(SseEvent("", {"stopReason": self.stop_reason, "usage": self.reply.usage(), "response": summary}))
+        events.append(SseEvent("done", {"complete": True}))
+        return events
 
 
 def run_chat(
