@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx
+import httpx2
 import jwt
 from mcp.server.auth.provider import AccessToken, TokenVerifier
 from mcp.server.auth.settings import AuthSettings
@@ -125,7 +125,7 @@ class JWTVerifier:
         self.audience = audience
         self.algorithms = algorithms
         self.refresh_interval = refresh_interval
-        self._http = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        self._http = httpx2.AsyncClient(timeout=timeout, follow_redirects=False)
         self._keys: dict[str | None, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
         self._lock = anyio.Lock()
@@ -180,7 +180,7 @@ class JWTVerifier:
             response = await self._http.get(self.jwks_url)
             response.raise_for_status()
             key_set = jwt.PyJWKSet.from_dict(response.json())
-        except (httpx.HTTPError, ValueError, jwt.PyJWTError) as exc:
+        except (httpx2.HTTPError, ValueError, jwt.PyJWTError) as exc:
             log.warning(
                 "could not load the JWKS from %s: %s; bearer tokens are refused until it loads", self.jwks_url, type(exc).__name__
             )

@@ -6,6 +6,7 @@ Every mode stops within a second on Ctrl-C or SIGTERM, without a traceback.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import signal
@@ -117,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="HTTP: address to bind (default 127.0.0.1).")
     serve.add_argument("--port", type=int, default=8000, help="HTTP: port (default 8000).")
     serve.add_argument("--stateless", action="store_true", help="HTTP: no server-side MCP sessions (for load balancers).")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="HTTP with --stateless: processes serving the one port (default 1; see README)."
+    )
     serve.add_argument("--auth", choices=["none", "static", "jwt"], help="HTTP: inbound client authentication (QUANT_HTTP_AUTH).")
     serve.add_argument(
         "--tenancy",
@@ -182,7 +186,21 @@ def main(argv: list[str] | None = None) -> int:
         from quant_mcp.demo import run_demo
 
         return _until_stopped(run_demo)
-    return _serve(args)
+    # Start-up makes ~1M objects that live as long as the process (the SDK's and the catalog's
+    # models): collecting them over and over while they are made is wasted work, and so is
+    # scanning them again at every later collection. None until the server is built (settle).
+    gc.disable()
+    try:
+        return _serve(args)
+    finally:
+        gc.enable()
+
+
+def settle() -> None:
+    """Once the server is built: what exists now lives as long as the process, so keep it out of
+    every later collection (gc.freeze) and collect again from here on."""
+    gc.freeze()
+    gc.enable()
 
 
 def _load_settings(args: argparse.Namespace) -> Settings:
@@ -226,7 +244,9 @@ def _serve(args: argparse.Namespace) -> int:
         from quant_mcp.http import serve_http
 
         return _until_stopped(
-            lambda: serve_http(settings, host=args.host, port=args.port, stateless=args.stateless, simulate=args.simulate)
+            lambda: serve_http(
+                settings, host=args.host, port=args.port, stateless=args.stateless, simulate=args.simulate, workers=args.workers
+            )
         )
     from quant_mcp.server import build_server
 
@@ -234,7 +254,9 @@ def _serve(args: argparse.Namespace) -> int:
         from quant_mcp.observability import serve_metrics_port
 
         serve_metrics_port(settings.metrics_port, "127.0.0.1")
-    return _run_stdio(build_server(settings, simulate=args.simulate), hint=TERMINAL_HINT if sys.stdin.isatty() else None)
+    server = build_server(settings, simulate=args.simulate)
+    settle()
+    return _run_stdio(server, hint=TERMINAL_HINT if sys.stdin.isatty() else None)
 
 
 def _until_stopped(run: Any) -> int:

@@ -1,7 +1,8 @@
 """QuantClient: the one way quant-mcp talks to the Quant AI API.
 
-One shared ``httpx.AsyncClient`` (connection pooling), bearer auth, timeouts, retries for
-idempotent requests only (honouring ``Retry-After``), SSE streaming through ``httpx-sse``, and
+One shared ``httpx2.AsyncClient`` (connection pooling), bearer auth, timeouts, retries for
+idempotent requests only (honouring ``Retry-After``), SSE streaming (httpx2's own parser, each
+event bounded in size), and
 every failure raised as one of the types in :mod:`quant_mcp.errors`, whose message says what
 happened and what to do about it. The token is attached per request and never appears in a
 message, a log line or an exception.
@@ -18,11 +19,12 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import anyio
-import httpx
-from httpx_sse import EventSource, ServerSentEvent, SSEError
+import httpx2  # the next httpx (same API, also the MCP SDK's), chosen by measurement: tests/benchmarks
+from httpx2 import EventSource, ServerSentEvent, SSEError
 
 from quant_mcp import __version__
 from quant_mcp.config import Settings
@@ -82,20 +84,27 @@ class QuantClient:
     mode); the base URL always comes from configuration.
     """
 
-    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, settings: Settings, *, transport: httpx2.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
-        self._http = httpx.AsyncClient(
-            base_url=settings.api_base_url,
-            timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
+        self._transport = transport
+
+    @cached_property
+    def _http(self) -> httpx2.AsyncClient:
+        """Made on first use: its TLS context costs ~50 ms of CPU, which a session that only
+        lists tools (or a cold start) should not pay."""
+        return httpx2.AsyncClient(
+            base_url=self.settings.api_base_url,
+            timeout=httpx2.Timeout(self.settings.timeout, connect=self.settings.connect_timeout),
             headers={"Accept": "application/json", "User-Agent": f"quant-mcp/{__version__}"},
-            transport=transport,
+            transport=self._transport,
             follow_redirects=False,  # a redirect must never carry the bearer token elsewhere
             event_hooks=upstream_hooks(settings.api_routes),  # request id upstream, metrics (observability.py)
             cookies=_NoCookies(),  # one client serves every tenant: nothing upstream-stateful is kept
         )
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if "_http" in self.__dict__:
+            await self._http.aclose()
 
     def _auth(self, token: str | None) -> dict[str, str]:
         token = token or self.settings.token_value()
@@ -136,7 +145,7 @@ class QuantClient:
         created or appended twice. ``timeout`` replaces QUANT_TIMEOUT for a call known to be slow.
         """
         limit = timeout or self.settings.timeout
-        timeouts = httpx.Timeout(limit, connect=self.settings.connect_timeout, pool=self.settings.timeout)
+        timeouts = httpx2.Timeout(limit, connect=self.settings.connect_timeout, pool=self.settings.timeout)
         repeatable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         auth = self._auth(token)
         attempt = 0
@@ -155,18 +164,18 @@ class QuantClient:
                     response.content,
                     _retry_after_seconds(response.headers.get("Retry-After")),
                 )
-            except httpx.ConnectError as exc:
+            except httpx2.ConnectError as exc:
                 error = UpstreamTransportError(self._unreachable(method, path, exc), never_sent=True)
-            except httpx.PoolTimeout:
+            except httpx2.PoolTimeout:
                 raise _busy(method, path) from None
-            except httpx.TimeoutException:
+            except httpx2.TimeoutException:
                 raise UpstreamTimeout(
                     f"The Quant API did not answer {method} {path} within {limit:g} s "
                     + ("(QUANT_STREAM_TIMEOUT)." if timeout else "(QUANT_TIMEOUT).")
                 ) from None
-            except httpx.InvalidURL as exc:  # e.g. a query too long for a URL: nothing was sent
+            except httpx2.InvalidURL as exc:  # e.g. a query too long for a URL: nothing was sent
                 raise NotSent(f"The request could not be sent: {exc}. Use shorter arguments.") from None
-            except httpx.TransportError as exc:
+            except httpx2.TransportError as exc:
                 error = UpstreamTransportError(
                     f"The connection to the Quant API broke during {method} {path}: {_network_reason(exc)}"
                 )
@@ -195,7 +204,7 @@ class QuantClient:
         """
         body_headers, content = _content(body)
         headers = self._auth(token) | {"Accept": "text/event-stream"} | body_headers
-        timeout = httpx.Timeout(
+        timeout = httpx2.Timeout(
             self.settings.stream_timeout,
             connect=self.settings.connect_timeout,
             read=read_timeout if read_timeout is not None else self.settings.timeout,
@@ -204,13 +213,13 @@ class QuantClient:
         request = self._http.build_request(method, path, content=content, headers=headers, timeout=timeout)
         try:
             response = await self._http.send(request, stream=True)
-        except httpx.PoolTimeout:
+        except httpx2.PoolTimeout:
             raise _busy(method, path) from None
-        except httpx.TimeoutException:
+        except httpx2.TimeoutException:
             raise UpstreamTimeout(f"The Quant API did not answer {method} {path} within {self.settings.timeout:g} s.") from None
-        except httpx.ConnectError as exc:
+        except httpx2.ConnectError as exc:
             raise UpstreamTransportError(self._unreachable(method, path, exc), never_sent=True) from None
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             raise UpstreamTransportError(f"Could not reach the Quant API for {method} {path}: {_network_reason(exc)}") from None
         try:
             if not response.is_success:
@@ -230,11 +239,11 @@ class QuantClient:
 
 async def _events(source: EventSource, method: str, path: str) -> AsyncIterator[ServerSentEvent]:
     try:
-        async for event in source.aiter_sse():
+        async for event in source:
             yield event
-    except httpx.TimeoutException:
+    except httpx2.TimeoutException:
         raise UpstreamTimeout(f"The Quant API stream for {method} {path} stalled (no data within the read timeout).") from None
-    except (httpx.TransportError, SSEError) as exc:
+    except (httpx2.TransportError, SSEError) as exc:
         raise UpstreamTransportError(f"The Quant API stream for {method} {path} broke off: {_network_reason(exc)}") from None
 
 
@@ -261,7 +270,7 @@ def _encode(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _decode_json(method: str, path: str, response: httpx.Response) -> Any:
+def _decode_json(method: str, path: str, response: httpx2.Response) -> Any:
     if not response.content.strip():
         return None
     try:
@@ -276,7 +285,7 @@ def _decode_json(method: str, path: str, response: httpx.Response) -> Any:
 def _network_reason(exc: Exception) -> str:
     """Describe a network failure without echoing request headers: a LocalProtocolError (our
     own request was malformed) may quote one, the Authorization header included."""
-    if isinstance(exc, httpx.LocalProtocolError) or not str(exc):
+    if isinstance(exc, httpx2.LocalProtocolError) or not str(exc):
         return type(exc).__name__
     return f"{type(exc).__name__} ({exc})"
 

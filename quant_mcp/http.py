@@ -17,16 +17,20 @@ never logged and never kept, so one client's token cannot serve another's reques
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import logging
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
+from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
-import httpx
+import httpx2
 import uvicorn
 from mcp.server import MCPServer
 from mcp.server.auth.provider import TokenVerifier
@@ -40,13 +44,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.supervisors import Multiprocess
 
 from quant_mcp import sdk
 from quant_mcp.auth import AuthConfigError, JWTVerifier, inbound_auth
 from quant_mcp.config import Settings
 from quant_mcp.drain import Drain, DrainingServer, close_listen_streams
 from quant_mcp.limits import Limits, LimitsMiddleware
-from quant_mcp.observability import RequestContextMiddleware, metrics_text, serve_metrics_port
+from quant_mcp.observability import RequestContextMiddleware, configure_logging, metrics_text, serve_metrics_port
 from quant_mcp.pipeline import Credentials, Runtime, configured_credentials
 from quant_mcp.redact import REDACTOR, install_log_redaction
 from quant_mcp.server import build_server
@@ -133,13 +138,13 @@ class Readiness:
 
     def __init__(self, server: MCPServer[Runtime]) -> None:
         self._server = server
-        self._probe: httpx.AsyncClient | None = None
+        self._probe: httpx2.AsyncClient | None = None
         self._last: tuple[float, str | None] = (float("-inf"), None)
         self._lock = anyio.Lock()
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(timeout=3.0, follow_redirects=False) as probe:
+        async with httpx2.AsyncClient(timeout=3.0, follow_redirects=False) as probe:
             self._probe = probe
             try:
                 yield
@@ -160,7 +165,7 @@ class Readiness:
             try:
                 response = await self._probe.get(state.settings.api_base_url)
                 problem = f"the Quant API answered {response.status_code}" if response.status_code >= 500 else None
-            except httpx.HTTPError as exc:
+            except httpx2.HTTPError as exc:
                 problem = f"the Quant API does not answer ({type(exc).__name__})"
             self._last = (time.monotonic(), problem)
             return problem
@@ -278,14 +283,67 @@ class RememberPresentedTokens:
         await self.app(scope, receive, send)
 
 
-def serve_http(settings: Settings, *, host: str, port: int, stateless: bool, simulate: bool) -> int:
-    """Run the HTTP service until interrupted; 2 (with the reason on stderr) if refused."""
-    problem = bind_problem(settings, host)
+def settled_app(settings: Settings, **options: Any) -> Starlette:
+    """:func:`build_http_app`, then everything start-up made (it lives as long as the process)
+    frozen out of the garbage collector's scans, which the CPU of every later call pays for."""
+    app = build_http_app(settings, **options)
+    gc.freeze()
+    gc.enable()  # `quant-mcp serve` starts with collection off (cli.main)
+    return app
+
+
+def worker_app(settings: Settings, make_app: Callable[[], Starlette]) -> Starlette:
+    """The app of one ``--workers`` process: a fresh interpreter, so its logging (format and
+    redaction) is set up here before the app is built."""
+    configure_logging(settings)
+    install_log_redaction()
+    return make_app()
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The service's bound, listening socket, shared by every worker.
+
+    TCP_NODELAY on it: Linux copies it to every accepted connection, whatever the event loop,
+    so no response waits ~40 ms for a delayed ACK (Nagle). The socket is also made with
+    proto=IPPROTO_TCP, which is what asyncio checks before setting it on each connection
+    itself; uvicorn's own socket for ``--workers`` has neither.
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind(address)
+        sock.listen(2048)
+        sock.set_inheritable(True)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def workers_problem(workers: int, *, stateless: bool, simulate: bool) -> str | None:
+    """Why ``--workers`` is refused, or None. Each worker is its own process: MCP sessions and
+    the built-in simulator would live in one of them while requests land on any."""
+    if workers < 1:
+        return "quant-mcp: --workers must be at least 1."
+    if workers > 1 and not stateless:
+        return "quant-mcp: --workers needs --stateless: a session held by one worker is unknown to the others."
+    if workers > 1 and simulate:
+        return "quant-mcp: --workers cannot be used with --simulate: each worker would have a simulator of its own."
+    return None
+
+
+def serve_http(settings: Settings, *, host: str, port: int, stateless: bool, simulate: bool, workers: int = 1) -> int:
+    """Run the HTTP service until interrupted (``workers`` processes on one socket); 2 (with
+    the reason on stderr) if refused."""
+    problem = bind_problem(settings, host) or workers_problem(workers, stateless=stateless, simulate=simulate)
     if problem:
         print(problem, file=sys.stderr)
         return 2
+    make_app = partial(settled_app, settings, stateless=stateless, simulate=simulate, host=host, port=port)
     try:
-        app = build_http_app(settings, stateless=stateless, simulate=simulate, host=host, port=port)
+        app = make_app()  # also in the parent of workers: a configuration problem stops here, once
     except AuthConfigError as exc:
         print(f"quant-mcp: {exc}", file=sys.stderr)
         return 2
@@ -302,14 +360,26 @@ def serve_http(settings: Settings, *, host: str, port: int, stateless: bool, sim
         log.warning("QUANT_API_TOKEN is not set: tool calls will fail (or use QUANT_HTTP_TENANCY=multi).")
     print(
         f"quant-mcp: MCP endpoint {endpoint_url(settings, host, port)} (auth {settings.http_auth}, "
-        f"{settings.http_tenancy} tenant{', stateless' if stateless else ''})",
+        f"{settings.http_tenancy} tenant{', stateless' if stateless else ''}{f', {workers} workers' if workers > 1 else ''})",
         file=sys.stderr,
     )
     if settings.metrics_port is not None:
         serve_metrics_port(settings.metrics_port, host)
-    # Logging is configured by the CLI (configure_logging); uvicorn keeps its hands off it. After
-    # the drain, what still holds a connection gets a few seconds before it is cut.
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, timeout_graceful_shutdown=5)
-    install_log_redaction()  # again, in case uvicorn.Config touched uvicorn's own handlers
-    DrainingServer(config, app.state.drain).run()
+    try:
+        sock = listening_socket(host, port)
+    except OSError as exc:
+        print(f"quant-mcp: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    # Logging is configured by the CLI (configure_logging), in each worker by worker_app; uvicorn
+    # keeps its hands off it. After the drain, what still holds a connection gets a few seconds.
+    options: dict[str, Any] = {"log_config": None, "access_log": False, "timeout_graceful_shutdown": 5}
+    with sock:
+        if workers == 1:
+            config = uvicorn.Config(app, **options)
+            install_log_redaction()  # again, in case uvicorn.Config touched uvicorn's own handlers
+            DrainingServer(config, app.state.drain).run(sockets=[sock])
+        else:  # each worker builds its own app (uvicorn's supervisor restarts one that dies)
+            config = uvicorn.Config(partial(worker_app, settings, make_app), factory=True, workers=workers, **options)
+            install_log_redaction()
+            Multiprocess(config, sockets=[sock]).run()
     return 0

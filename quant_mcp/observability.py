@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import httpx2
 from opentelemetry import propagate, trace
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -282,7 +282,7 @@ def upstream_hooks(route_family: str) -> dict[str, list[Callable[[Any], Awaitabl
     """httpx event hooks for the QuantClient: the request id goes upstream as X-Request-Id (and,
     when tracing, the trace context as traceparent), each answer counts by route family and status."""
 
-    async def on_request(request: httpx.Request) -> None:
+    async def on_request(request: httpx2.Request) -> None:
         request_id = request_id_var.get()
         if request_id:
             request.headers[REQUEST_ID_HEADER] = request_id
@@ -299,7 +299,7 @@ def upstream_hooks(route_family: str) -> dict[str, list[Callable[[Any], Awaitabl
             propagate.inject(request.headers, context=trace.set_span_in_context(upstream))
             request.extensions["quant_span"] = upstream
 
-    async def on_response(response: httpx.Response) -> None:
+    async def on_response(response: httpx2.Response) -> None:
         child(UPSTREAM_REQUESTS, route_family, str(response.status_code)).inc()
         record = call_record_var.get()
         if record is not None:

@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
-import httpx
+import httpx2
 from mcp.server import MCPServer
 from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
@@ -67,7 +67,7 @@ appear right away."""
 def build_server(
     settings: Settings,
     *,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: httpx2.AsyncBaseTransport | None = None,
     simulate: bool = False,
     credentials: Callable[[Context], Credentials] = configured_credentials,
     token_verifier: TokenVerifier | None = None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -93,9 +94,11 @@ def cli_main(main: Any) -> None:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """The current environment without anyone's QUANT_* settings, plus ``extra``."""
+    """The current environment without anyone's QUANT_* settings, with a cache directory of the
+    benchmarks' own (other checkouts on the machine would replace the tool schema cache with
+    theirs), plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUANT_")}
-    return env | extra
+    return env | {"XDG_CACHE_HOME": str(CACHE / "xdg")} | extra
 
 
 def quant_mcp_argv(*args: str) -> list[str]:
@@ -213,29 +216,39 @@ class StdioServer:
             self.close()
 
 
-def cold_start(argv: Sequence[str], env: Mapping[str, str] | None = None) -> tuple[float, int]:
-    """Seconds from spawn to exit for: initialize, tools/list, close; and the number of tools."""
-    started = time.perf_counter()
+def children_cpu() -> float:
+    """CPU seconds (user + system) of this process's children that have ended and been waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cold_start(argv: Sequence[str], env: Mapping[str, str] | None = None) -> tuple[float, int, float]:
+    """Seconds from spawn to exit for: initialize, tools/list, close; the number of tools; and
+    the server process's CPU seconds (the figure a busy machine disturbs least)."""
+    started, cpu = time.perf_counter(), children_cpu()
     with StdioServer(argv, env) as server:
         server.initialize()
         tools = server.request("tools/list")["tools"]
         server.close()
-    return time.perf_counter() - started, len(tools)
+    return time.perf_counter() - started, len(tools), children_cpu() - cpu
 
 
 def alternating_cold_starts(
-    servers: Mapping[str, tuple[Sequence[str], Mapping[str, str]]], runs: int
+    servers: Mapping[str, tuple[Sequence[str], Mapping[str, str]]], runs: int, cpu: dict[str, list[float]] | None = None
 ) -> tuple[dict[str, list[float]], dict[str, int]]:
     """Cold-start each named server (argv, env) ``runs`` times, taking turns, after one
-    unmeasured warm-up each (byte-code and page caches); returns milliseconds and tool counts."""
+    unmeasured warm-up each (byte-code and page caches); returns milliseconds and tool counts,
+    and fills ``cpu`` (when given) with each run's CPU milliseconds."""
     for argv, env in servers.values():
         cold_start(argv, env)
     times: dict[str, list[float]] = {name: [] for name in servers}
     tools: dict[str, int] = {}
     for _ in range(runs):
         for name, (argv, env) in servers.items():
-            seconds, tools[name] = cold_start(argv, env)
+            seconds, tools[name], cpu_seconds = cold_start(argv, env)
             times[name].append(seconds * 1000)
+            if cpu is not None:
+                cpu.setdefault(name, []).append(cpu_seconds * 1000)
     return times, tools
 
 

@@ -26,6 +26,7 @@ MODULES = [
     "bench_relay",
     "bench_memory",
     "bench_http",
+    "bench_http_servers",
     "bench_soak",
     "bench_observability",
     "bench_replicas",

@@ -2,7 +2,7 @@
 request goes, and attachments never read outside the allowed directories.
 
 Where requests go is read off the wire: the server's QuantClient is given a recording
-transport (the real httpx network transport, noting each request's URL before sending it),
+transport (the real httpx2 network transport, noting each request's URL before sending it),
 so the checks see the exact percent-encoded path and host, as the Quant API would.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import httpx
+import httpx2
 import pytest
 from mcp import Client
 
@@ -72,14 +72,14 @@ SMUGGLED_URLS = [
 ]
 
 
-class Wiretap(httpx.AsyncBaseTransport):
+class Wiretap(httpx2.AsyncBaseTransport):
     """The real network transport, noting the URL of every request before sending it."""
 
     def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
-        self.urls: list[httpx.URL] = []
+        self.inner = httpx2.AsyncHTTPTransport()
+        self.urls: list[httpx2.URL] = []
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         self.urls.append(request.url)
         return await self.inner.handle_async_request(request)
 
@@ -106,7 +106,7 @@ def path_parameters() -> Iterator[tuple[str, str, str]]:
                     yield family, op.name, segment[1:-1]
 
 
-def on_route(url: httpx.URL, route: Route, simulator: Simulator, query: set[str]) -> None:
+def on_route(url: httpx2.URL, route: Route, simulator: Simulator, query: set[str]) -> None:
     """The request went to the configured host, and each template segment is exactly one
     segment on the wire: static ones unchanged, each parameter whole (no '/', no dot segment);
     no query parameter the tool does not have."""
@@ -147,7 +147,7 @@ async def test_path_parameters_never_leave_their_segment(simulator: Simulator, f
                 TALLY["injection: path values sent, each within its segment"] += 1
 
 
-def _fits(url: httpx.URL, route: Route, simulator: Simulator) -> bool:
+def _fits(url: httpx2.URL, route: Route, simulator: Simulator) -> bool:
     try:
         on_route(url, route, simulator, query={"limit", "offset"})
     except AssertionError:
@@ -271,5 +271,5 @@ async def test_the_route_check_itself_catches_an_escape(simulator: Simulator) ->
         "http://evil.example/api/v3/organizations/o/ai/sessions/a",
     ]:
         with pytest.raises(AssertionError):
-            on_route(httpx.URL(escaped), route, simulator, query=set())
-    on_route(httpx.URL(f"{prefix}/a%2F..%2Fb"), route, simulator, query=set())  # one encoded segment is fine
+            on_route(httpx2.URL(escaped), route, simulator, query=set())
+    on_route(httpx2.URL(f"{prefix}/a%2F..%2Fb"), route, simulator, query=set())  # one encoded segment is fine

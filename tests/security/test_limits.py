@@ -11,6 +11,7 @@ from typing import Any
 
 import anyio
 import httpx
+import httpx2
 import pytest
 from mcp import MCPError
 
@@ -175,7 +176,7 @@ async def test_one_identity_cannot_take_every_upstream_slot_and_a_full_queue_is_
 async def test_a_full_connection_pool_is_reported_as_busy_not_as_the_api_failing(simulator) -> None:
     simulator.state.add_fault(Fault(mode="latency", delay=1.5, path="/models$", count=1))
     settings = make_settings(simulator, timeout=0.5, max_retries=0)
-    client = QuantClient(settings, transport=httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=1)))
+    client = QuantClient(settings, transport=httpx2.AsyncHTTPTransport(limits=httpx2.Limits(max_connections=1)))
     path = f"/api/v3/organizations/{TEST_ORG}/ai/models"
     try:
         async with anyio.create_task_group() as tg:
