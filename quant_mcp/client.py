@@ -98,7 +98,7 @@ class QuantClient:
             headers={"Accept": "application/json", "User-Agent": f"quant-mcp/{__version__}"},
             transport=self._transport,
             follow_redirects=False,  # a redirect must never carry the bearer token elsewhere
-            event_hooks=upstream_hooks(settings.api_routes),  # request id upstream, metrics (observability.py)
+            event_hooks=upstream_hooks(self.settings.api_routes),  # request id upstream, metrics (observability.py)
             cookies=_NoCookies(),  # one client serves every tenant: nothing upstream-stateful is kept
         )
 
