@@ -19,8 +19,10 @@ calls of one tool per minute   QUANT_LIMIT_TOOL_CALLS_PER_MINUTE   3000
 A client over a limit is told which limit, its setting, and when to retry: HTTP 429 with
 ``Retry-After`` for what is decided per HTTP request (sessions, GET streams, large bodies), a
 tool or JSON-RPC error otherwise. Other identities are unaffected. The Quant API's own 429
-with ``Retry-After`` pauses that tenant's calls to that route until then (:class:`RoutePauses`),
-so a rate-limited tenant stops hammering instead of retrying into the wall.
+with ``Retry-After`` pauses that tenant's calls to that route until then, so a rate-limited
+tenant stops hammering instead of retrying into the wall. The tool-call rate and those pauses
+live in the shared state (``shared_state.py``): with QUANT_REDIS_URL they hold across replicas;
+the counts of open sessions, streams and requests in flight are each replica's own.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ from quant_mcp.observability import LIMIT_REFUSALS, child
 
 if TYPE_CHECKING:
     from quant_mcp.pipeline import Call, Next, Outcome
+    from quant_mcp.shared_state import SharedState
 
 TOKEN_HEADER = b"x-quant-token"
 ORGANIZATION_HEADERS = (b"x-quant-organization", b"x-quant-organisation")
@@ -189,33 +191,6 @@ class Sessions:
                 del self._opening[identity]
 
 
-class ToolRates:
-    """Calls per tool per identity: a bucket of ``per_minute`` calls, refilled evenly over a minute."""
-
-    MAX_BUCKETS = 50_000  # full (idle) buckets are dropped beyond this many
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._buckets: dict[tuple[str, str], tuple[float, float]] = {}  # (identity, tool) -> (tokens, at)
-
-    def take(self, identity: str, tool: str) -> None:
-        now = time.monotonic()
-        rate = self.per_minute / 60.0
-        tokens, at = self._buckets.get((identity, tool), (float(self.per_minute), now))
-        tokens = min(float(self.per_minute), tokens + (now - at) * rate)
-        if tokens < 1.0:
-            wait = (1.0 - tokens) / rate
-            self._buckets[(identity, tool)] = (tokens, now)
-            raise LimitExceeded(
-                f"Too many calls of {tool} from this client: at most {self.per_minute} a minute "
-                f"(QUANT_LIMIT_TOOL_CALLS_PER_MINUTE). Nothing was sent to the Quant API; retry in {math.ceil(wait)} s.",
-                wait,
-            )
-        self._buckets[(identity, tool)] = (tokens - 1.0, now)
-        if len(self._buckets) > self.MAX_BUCKETS:
-            self._buckets = {key: (t, a) for key, (t, a) in self._buckets.items() if t + (now - a) * rate < self.per_minute}
-
-
 class UpstreamSlots:
     """Quant API requests in flight per identity. A request over the limit waits for a turn (up to
     ``wait`` seconds) and is then refused as this server being busy, never as the Quant API failing."""
@@ -250,31 +225,6 @@ class UpstreamSlots:
             self._slots.pop(identity, None)
 
 
-class RoutePauses:
-    """Routes the Quant API rate-limited (429 with Retry-After), per tenant: its calls there are refused until then."""
-
-    def __init__(self) -> None:
-        self._until: dict[tuple[str, str], float] = {}
-
-    def pause(self, tenant: str, route: str, seconds: float) -> None:
-        until = time.monotonic() + seconds
-        if until > self._until.get((tenant, route), 0.0):
-            self._until[(tenant, route)] = until
-        if len(self._until) > 10_000:
-            now = time.monotonic()
-            self._until = {key: t for key, t in self._until.items() if t > now}
-
-    def remaining(self, tenant: str, route: str) -> float:
-        until = self._until.get((tenant, route))
-        if until is None:
-            return 0.0
-        left = until - time.monotonic()
-        if left <= 0:
-            self._until.pop((tenant, route), None)
-            return 0.0
-        return left
-
-
 class Limits:
     """All the limits of one server (one instance per HTTP app)."""
 
@@ -288,9 +238,7 @@ class Limits:
             "QUANT_LIMIT_LARGE_BODIES",
             5,
         )
-        self.tool_rates = ToolRates(settings.limit_tool_calls_per_minute)
         self.upstream = UpstreamSlots(settings.limit_upstream_requests, wait=settings.timeout)
-        self.pauses = RoutePauses()
 
 
 # ----------------------------------------------------------------------------- HTTP requests
@@ -387,20 +335,22 @@ def _of(request: Any) -> tuple[Limits, str] | None:
 
 async def limit_calls(call: Call[Any], call_next: Next) -> Outcome:
     """Call middleware: the tool-call rate, a route the Quant API paused for this tenant, and this
-    identity's share of upstream requests. Over a limit: a tool error naming it, nothing sent."""
+    identity's share of upstream requests. Over a limit: a tool error naming it, nothing sent.
+    The rate and the pauses are kept in the shared state, so with Redis they hold across replicas."""
     found = _of(call.ctx.request_context.request)
     if found is None:
         return await call_next(call)
     limits, identity = found
+    shared = call.runtime.shared
+    assert shared is not None, "the server's lifespan provides the shared state"
     try:
         if call.origin == "tool":
-            limits.tool_rates.take(identity, call.operation.name)
+            await _take_a_call(shared, identity, call.operation.name, call.settings.limit_tool_calls_per_minute)
         if call.request is None:  # a composite tool: each of its steps is limited as it runs
             return await call_next(call)
         route = call.operation.route_for(call.settings.api_routes)
-        where = f"{route.method} {route.path}"
-        tenant = tenant_key(call.token, call.organisation)
-        paused = limits.pauses.remaining(tenant, where)
+        pause = f"pause:{tenant_key(call.token, call.organisation)}:{route.method} {route.path}"
+        paused = await shared.paused_for(pause)
         if paused:
             raise LimitExceeded(
                 f"The Quant API rate-limited {call.operation.name} for your organisation (429) and asked to wait; "
@@ -412,11 +362,22 @@ async def limit_calls(call: Call[Any], call_next: Next) -> Outcome:
                 return await call_next(call)
             except UpstreamStatusError as exc:
                 if exc.status == 429 and exc.retry_after:
-                    limits.pauses.pause(tenant, where, exc.retry_after)
+                    await shared.pause(pause, exc.retry_after)
                 raise
     except (LimitExceeded, ServerBusy) as exc:
         child(LIMIT_REFUSALS, "upstream_busy" if isinstance(exc, ServerBusy) else "calls").inc()
         raise ToolError(str(exc)) from None
+
+
+async def _take_a_call(shared: SharedState, identity: str, tool: str, per_minute: int) -> None:
+    """Calls per tool per identity: a bucket of ``per_minute`` calls, refilled evenly over a minute."""
+    wait = await shared.take(f"rate:{identity}:{tool}", per_minute, per_minute / 60.0)
+    if wait:
+        raise LimitExceeded(
+            f"Too many calls of {tool} from this client: at most {per_minute} a minute "
+            f"(QUANT_LIMIT_TOOL_CALLS_PER_MINUTE). Nothing was sent to the Quant API; retry in {math.ceil(wait)} s.",
+            wait,
+        )
 
 
 async def limit_listen_streams(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:

@@ -14,8 +14,8 @@ One :class:`SharedState` per server holds:
   under a key, such as a session's dynamic toolset choices, expiring after a day unused.
 * **Per-key ordering** (:meth:`SharedState.ordered`): one holder at a time across replicas,
   e.g. ``chat_in_session`` per Quant session, so two turns never interleave their history.
-* **Limit counters** (:meth:`SharedState.count`, :meth:`SharedState.pause`): fixed-window
-  counts and pauses that hold across replicas.
+* **Limit counters** (:meth:`SharedState.take`, :meth:`SharedState.pause`): token buckets
+  and pauses that hold across replicas.
 
 When Redis goes away, everything keeps working on this replica alone: a warning is logged,
 ``quant_mcp_redis_up`` drops to 0 and ``quant_mcp_redis_fallbacks_total`` counts what was
@@ -131,6 +131,8 @@ class SharedState:
             yield self
             return
         import redis.asyncio as redis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
 
         self._redis = redis.Redis.from_url(
             self.url,
@@ -138,7 +140,9 @@ class SharedState:
             socket_connect_timeout=SOCKET_SECONDS,
             socket_keepalive=True,
             health_check_interval=5,
-            retry_on_timeout=False,
+            # One immediate retry (a pooled connection gone stale while Redis restarted), never
+            # redis-py's default backoff of seconds: a failed command falls back to local at once.
+            retry=Retry(NoBackoff(), 1),
         )
         try:
             async with anyio.create_task_group() as tg:
@@ -170,6 +174,7 @@ class SharedState:
                     backoff = 0.1
                     while True:
                         message = await pubsub.get_message(timeout=5.0)
+                        self._set_up(True)  # the connection answers: up again after a command's failure
                         if message is not None:
                             await self._receive(message["data"])
             except (RedisError, OSError) as exc:
@@ -310,26 +315,23 @@ class SharedState:
 
     # ------------------------------------------------------------------ limit counters
 
-    async def count(self, name: str, window_seconds: float) -> int:
-        """Add one to ``name``'s count in the current fixed window and return the count."""
-        window = int(time.time() // window_seconds)
-        key = self.key("count", name, str(window))
+    async def take(self, name: str, capacity: int, per_second: float) -> float:
+        """Take one call from ``name``'s bucket (``capacity`` calls, refilled at ``per_second``),
+        on every replica: 0 when taken, else the seconds until one is there (nothing is taken)."""
+        now = time.time()
+        idle_ms = int(capacity / per_second * 1000) + 1000  # a bucket left alone this long is full again
 
-        async def incr(r: Any) -> int:
-            async with r.pipeline(transaction=True) as pipe:
-                pipe.incr(key)
-                pipe.pexpire(key, int(window_seconds * 1000) + 1000)
-                value, _ = await pipe.execute()
-            return int(value)
+        async def bucket(r: Any) -> float:
+            return float(await r.eval(_TAKE, 1, self.key("bucket", name), capacity, per_second, now, idle_ms))
 
-        found, value = await self._redis_call("count", incr)
+        found, wait = await self._redis_call("count", bucket)
         if found:
-            return value
-        local_key = f"count:{name}:{window}"
-        expires, current = self._local.get(local_key, (0.0, 0))
-        current = (current if expires > time.monotonic() else 0) + 1
-        self._local[local_key] = (time.monotonic() + window_seconds, current)
-        return current
+            return wait
+        expires, (tokens, at) = self._local.get(f"bucket:{name}", (0.0, (float(capacity), now)))
+        tokens = min(float(capacity), tokens + (now - at) * per_second) if expires > time.monotonic() else float(capacity)
+        wait = 0.0 if tokens >= 1.0 else (1.0 - tokens) / per_second
+        self._local[f"bucket:{name}"] = (time.monotonic() + idle_ms / 1000, (tokens - 1.0 if not wait else tokens, now))
+        return wait
 
     async def pause(self, name: str, seconds: float) -> None:
         """Make :meth:`paused_for` of ``name`` answer at least ``seconds`` from now, on every replica."""
@@ -348,6 +350,19 @@ class SharedState:
             until = until if expires > time.monotonic() else 0.0
         return max(0.0, until - time.time())
 
+
+# A token bucket, refilled by the time that passed since it was last touched (the caller's clock).
+_TAKE = """
+local capacity, rate, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local tokens = tonumber(redis.call('hget', KEYS[1], 't') or capacity)
+local at = tonumber(redis.call('hget', KEYS[1], 'a') or now)
+tokens = math.min(capacity, tokens + math.max(0, now - at) * rate)
+local wait = 0
+if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
+redis.call('hset', KEYS[1], 't', tostring(tokens), 'a', tostring(now))
+redis.call('pexpire', KEYS[1], ARGV[4])
+return tostring(wait)
+"""
 
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end

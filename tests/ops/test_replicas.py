@@ -184,3 +184,15 @@ async def test_redis_killed_and_restarted_mid_run_loses_no_call(simulator, redis
                     async for event in subscription:
                         if event == ResourceUpdated(uri=uri):
                             break
+
+
+async def test_the_tool_call_rate_holds_across_replicas(simulator, redis_server):
+    """Three calls a minute: spent through one replica, the fourth is refused by the other."""
+    async with two_replicas(simulator, redis_server.url, QUANT_LIMIT_TOOL_CALLS_PER_MINUTE="3") as (pair, _):
+        async with connect(pair[0].url, headers={}) as first:
+            for _ in range(3):
+                result = await first.call_tool("list_models", {})
+                assert not result.is_error, text_of(result)
+        async with connect(pair[1].url, headers={}) as second:
+            refused = await second.call_tool("list_models", {})
+        assert refused.is_error and "QUANT_LIMIT_TOOL_CALLS_PER_MINUTE" in text_of(refused), text_of(refused)
