@@ -19,7 +19,6 @@ const [transportName, target, streamsArg] = process.argv.slice(2);
 const STREAMS = Number(streamsArg || 20);
 const MODEL = 'amazon.nova-lite-v1:0';
 const HELLO = [{ role: 'user', content: 'Hello there' }];
-const LOOKUP_ORDER = { toolSpec: { name: 'lookup_order', inputSchema: { json: { type: 'object', properties: { orderId: { type: 'string' } } } } } };
 
 let passed = 0;
 let failed = 0;
@@ -74,14 +73,6 @@ const STEPS = [
   ['chat_in_session', () => ({ sessionId: ids.session, message: 'Hello again', modelId: MODEL })],
   ['chat', { messages: HELLO, modelId: MODEL }],
   ['chat_stream', { messages: HELLO, modelId: MODEL }],
-  ['start_chat_execution', { messages: HELLO, modelId: MODEL, toolConfig: { tools: [LOOKUP_ORDER] } }, (d) => { ids.request = find('requestId', d); }],
-  ['get_durable_execution_status', () => ({ identifier: ids.request }), (d) => {
-    ids.callback = d.callbackId;
-    ids.toolUse = d.pendingTools && d.pendingTools[0] && d.pendingTools[0].toolUseId;
-  }],
-  ['submit_tool_callback', () => ({ callbackId: ids.callback, toolResults: [{ toolUseId: ids.toolUse, result: { status: 'shipped' } }] })],
-  ['create_embeddings', { input: ['first text', 'second text'] }],
-  ['generate_image', { taskType: 'TEXT_IMAGE', textToImageParams: { text: 'a lighthouse at dawn' } }],
   ['get_usage_stats', {}],
   ['get_my_usage', {}],
   ['get_ai_config', {}],
