@@ -51,7 +51,13 @@ from quant_mcp.auth import AuthConfigError, JWTVerifier, inbound_auth
 from quant_mcp.config import Settings
 from quant_mcp.drain import Drain, DrainingServer, close_listen_streams
 from quant_mcp.limits import Limits, LimitsMiddleware
-from quant_mcp.observability import RequestContextMiddleware, configure_logging, metrics_text, serve_metrics_port
+from quant_mcp.observability import (
+    OPEN_SESSIONS,
+    RequestContextMiddleware,
+    configure_logging,
+    metrics_text,
+    serve_metrics_port,
+)
 from quant_mcp.pipeline import Credentials, Runtime, configured_credentials
 from quant_mcp.redact import REDACTOR, install_log_redaction
 from quant_mcp.server import build_server
@@ -205,6 +211,7 @@ def build_http_app(
         host=host,
     )
     limits = guard_shared_use(settings, server, mcp_app, stateless=stateless)
+    OPEN_SESSIONS.set_function(lambda: sdk.open_sessions(server))  # read when /metrics is scraped
     readiness = Readiness(server)
     drain = Drain(settings.drain_seconds)
     drain.on_begin(lambda: close_listen_streams(server))

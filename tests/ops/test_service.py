@@ -63,13 +63,14 @@ async def test_text_logs_have_time_level_and_logger(simulator):
 
 
 async def test_metrics_sit_behind_the_mcp_endpoints_auth(simulator, web):
-    async with http_service(simulator) as url:
+    async with http_service(simulator) as url, connect(url, mode="legacy"):  # one 2025-era session open
         assert (await web.get(f"{url}/metrics")).status_code == 401
         assert (await web.get(f"{url}/metrics", headers={"Authorization": "Bearer wrong"})).status_code == 401
         metrics = await web.get(f"{url}/metrics", headers={"Authorization": f"Bearer {CLIENT_TOKEN}"})
         assert metrics.status_code == 200 and metrics.headers["content-type"].startswith("text/plain")
         for name in ("quant_mcp_in_flight_calls", "quant_mcp_open_sessions", "quant_mcp_redis_up", "quant_mcp_draining"):
             assert f"\n{name} " in metrics.text
+        assert "\nquant_mcp_open_sessions 1.0" in metrics.text
 
 
 async def test_metrics_port_serves_them_apart_without_auth(simulator):
