@@ -22,6 +22,7 @@ import pytest
 from quant_mcp.catalog import Toolset
 from quant_mcp.config import Settings
 from quant_mcp.server import build_server
+from tests.core.test_seed_tools import SEED_TOOLS
 
 pytestmark = pytest.mark.anyio
 
@@ -30,20 +31,6 @@ UPDATE = os.environ.get("UPDATE_BUDGET") == "1"
 
 # Hard limits (characters; ~4 characters a token).
 TARGETS = {"default": 24_000, "all": 110_000, "search": 6_000}
-SEED_TOOLS = {
-    "chat",
-    "chat_stream",
-    "create_session",
-    "list_sessions",
-    "get_session",
-    "update_session",
-    "extend_session",
-    "delete_session",
-    "list_models",
-    "get_usage_stats",
-    "get_ai_config",
-    "update_ai_config",
-}
 
 CONFIGURATIONS: dict[str, dict[str, Any]] = {
     "default": {},

@@ -3,6 +3,7 @@ test) and the SDK's Streamable HTTP client talking to it."""
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,7 +21,7 @@ from starlette.types import ASGIApp
 
 from quant_mcp.http import build_http_app
 from quant_mcp.simulator import Simulator
-from tests.conftest import make_settings
+from tests.conftest import TEST_ORG, TEST_TOKEN, make_settings
 
 CLIENT_TOKEN = "inbound-client-token-7c1d"  # what MCP clients present to our server (not a Quant token)
 
@@ -77,6 +78,17 @@ async def http_service(simulator: Simulator, *, stateless: bool = False, **overr
     app = build_http_app(settings, stateless=stateless, port=sock.getsockname()[1])
     async with serve_app(app, sock) as url:
         yield url
+
+
+def serve_env(simulator: Simulator) -> dict[str, str]:
+    """The environment of a ``quant-mcp serve --transport http --auth static`` subprocess wired to
+    the simulator: the developer's own QUANT_* variables left out."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("QUANT_")} | {
+        "QUANT_HTTP_TOKENS": CLIENT_TOKEN,
+        "QUANT_API_TOKEN": TEST_TOKEN,
+        "QUANT_ORGANIZATION": TEST_ORG,
+        "QUANT_BASE_URL": simulator.base_url,
+    }
 
 
 @asynccontextmanager

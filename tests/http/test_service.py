@@ -23,6 +23,7 @@ from tests.http.conftest import (
     http_service,
     loopback_socket,
     serve_app,
+    serve_env,
     wait_until_ready,
 )
 
@@ -222,12 +223,7 @@ async def test_stateless_serves_many_concurrent_clients(simulator, tenancy):
 
 async def test_cli_serves_http_and_stops_cleanly(simulator):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QUANT_")} | {
-        "QUANT_HTTP_TOKENS": CLIENT_TOKEN,
-        "QUANT_API_TOKEN": TEST_TOKEN,
-        "QUANT_ORGANIZATION": TEST_ORG,
-        "QUANT_BASE_URL": simulator.base_url,
-    }
+    env = serve_env(simulator)
     argv = [sys.executable, "-m", "quant_mcp", "serve", "--transport", "http", "--port", str(port)]
     argv += ["--auth", "static", "--stateless"]
     url = f"http://127.0.0.1:{port}"

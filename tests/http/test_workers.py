@@ -3,7 +3,6 @@ TCP_NODELAY whatever the event loop, refused where a worker would hold state the
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import statistics
@@ -17,8 +16,8 @@ import pytest
 
 from quant_mcp.config import Settings
 from quant_mcp.http import listening_socket, serve_http
-from tests.conftest import TEST_ORG, TEST_TOKEN, text_of
-from tests.http.conftest import CLIENT_TOKEN, connect, free_port, wait_until_ready
+from tests.conftest import TEST_TOKEN, text_of
+from tests.http.conftest import CLIENT_TOKEN, connect, free_port, serve_env, wait_until_ready
 
 pytestmark = pytest.mark.anyio
 
@@ -49,12 +48,7 @@ def _children(pid: int) -> list[int]:
 
 async def test_two_workers_serve_one_port_without_nagle_delays(simulator, web):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QUANT_")} | {
-        "QUANT_HTTP_TOKENS": CLIENT_TOKEN,
-        "QUANT_API_TOKEN": TEST_TOKEN,
-        "QUANT_ORGANIZATION": TEST_ORG,
-        "QUANT_BASE_URL": simulator.base_url,
-    }
+    env = serve_env(simulator)
     argv = [sys.executable, "-m", "quant_mcp", "serve", "--transport", "http", "--port", str(port)]
     argv += ["--auth", "static", "--stateless", "--workers", "2"]
     url = f"http://127.0.0.1:{port}"
