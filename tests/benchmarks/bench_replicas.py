@@ -10,14 +10,13 @@ measured phase against its start (target: growth under 10%).
 
 from __future__ import annotations
 
-import time
-from contextlib import AsyncExitStack, ExitStack
+from contextlib import ExitStack
 from typing import Any
 
 import anyio
 
 from tests.benchmarks._common import cli_main, http_server, percentile, row, simulator_process
-from tests.benchmarks.bench_soak import CALL_LIMIT, CLIENT_TOKEN, CLIENTS, Agent, CallFailed, Soak, _connect, rss_mb
+from tests.benchmarks.bench_soak import CLIENT_TOKEN, CLIENTS, Soak, run_agents
 from tests.ops.parts import RedisServer, RoundRobinProxy
 
 BENCHMARK = "soak_replicas"
@@ -26,29 +25,10 @@ QUICK_SECONDS = 15.0
 
 
 async def _run(ports: list[int], pids: list[int], soak: Soak, starts: list[float], ends: list[float]) -> None:
-    async with RoundRobinProxy(ports).running() as proxy, AsyncExitStack() as stack:
-        agents = [
-            Agent(await _connect(stack, proxy.url, "auto" if i % 2 else "legacy"), soak, f"soak-{i}") for i in range(soak.clients)
-        ]
-        for agent in agents:  # warm-up: one scenario each, unmeasured
-            await agent.scenario()
-        starts.extend(rss_mb(pid) for pid in pids)
-        started = time.perf_counter()
-        deadline = started + soak.seconds
-
-        async def loop(agent: Agent) -> None:
-            agent.started = started
-            while time.perf_counter() < deadline:
-                try:
-                    await agent.scenario()
-                except CallFailed as exc:
-                    soak.errors.append(str(exc))
-
-        with anyio.fail_after(soak.seconds + 2 * CALL_LIMIT):
-            async with anyio.create_task_group() as tg:
-                for agent in agents:
-                    tg.start_soon(loop, agent)
-        ends.extend(rss_mb(pid) for pid in pids)
+    async with RoundRobinProxy(ports).running() as proxy:
+        first, last = await run_agents(proxy.url, pids, soak)
+    starts.extend(first)
+    ends.extend(last)
 
 
 def soak_replicas(seconds: float, clients: int = CLIENTS) -> tuple[Soak, list[float], list[float]]:

@@ -123,14 +123,17 @@ async def _connect(stack: AsyncExitStack, url: str, mode: str) -> Client:
     return await stack.enter_async_context(Client(streamable_http_client(f"{url}/mcp", http_client=http), mode=mode))
 
 
-async def _run(url: str, pid: int, soak: Soak) -> None:
+async def run_agents(url: str, pids: list[int], soak: Soak) -> tuple[list[float], list[float]]:
+    """``soak.clients`` MCP clients (half each protocol era) running scenarios against ``url`` for
+    ``soak.seconds`` after a warm-up; the RSS (MiB) of each server in ``pids`` at the start and
+    the end, and the first one's sampled once a second into the soak."""
     async with AsyncExitStack() as stack:
         agents = [
             Agent(await _connect(stack, url, "auto" if i % 2 else "legacy"), soak, f"soak-{i}") for i in range(soak.clients)
         ]
         for agent in agents:  # warm-up: one scenario each, unmeasured
             await agent.scenario()
-        soak.rss_start_mb = rss_mb(pid)
+        starts = [rss_mb(pid) for pid in pids]
         started = time.perf_counter()
         deadline = started + soak.seconds
 
@@ -144,7 +147,7 @@ async def _run(url: str, pid: int, soak: Soak) -> None:
 
         async def sample_rss() -> None:  # once a second: growth that levels off is warm-up, not a leak
             while time.perf_counter() < deadline:
-                soak.rss_samples.append((time.perf_counter() - started, rss_mb(pid)))
+                soak.rss_samples.append((time.perf_counter() - started, rss_mb(pids[0])))
                 await anyio.sleep(1.0)
 
         with anyio.fail_after(soak.seconds + 2 * CALL_LIMIT):  # bounded whatever happens
@@ -152,7 +155,11 @@ async def _run(url: str, pid: int, soak: Soak) -> None:
                 tg.start_soon(sample_rss)
                 for agent in agents:
                     tg.start_soon(loop, agent)
-        soak.rss_end_mb = rss_mb(pid)
+        return starts, [rss_mb(pid) for pid in pids]
+
+
+async def _run(url: str, pid: int, soak: Soak) -> None:
+    (soak.rss_start_mb,), (soak.rss_end_mb,) = await run_agents(url, [pid], soak)
 
 
 def soak(seconds: float, clients: int = CLIENTS) -> Soak:
