@@ -75,39 +75,35 @@ async def observe(call: Call[Any], call_next: Next) -> Outcome:
     if streamed:
         IN_FLIGHT_STREAMS.inc()
     token = call_record_var.set(record)
-    try:
-        with (
-            log_context(request_id=request_id, tenant=tenant_hash(call.token or call.settings.token_value()), tool=op.name),
-            span(f"tool {op.name}", **{"gen_ai.tool.name": op.name, "quant.request_id": request_id}),
-        ):
-            try:
+    with log_context(request_id=request_id, tenant=tenant_hash(call.token or call.settings.token_value()), tool=op.name):
+        try:
+            with span(f"tool {op.name}", **{"gen_ai.tool.name": op.name, "quant.request_id": request_id}):
                 result = await call_next(call)
-            except (QuantAPIError, CallFailed) as exc:  # QuantAPIError inside the chain; CallFailed from a flow's step
-                outcome = "upstream_error"
-                upstream = exc.upstream if isinstance(exc, CallFailed) else exc
-                if upstream.status is None and not isinstance(upstream, NotSent):
-                    failure = "timeout" if isinstance(upstream, UpstreamTimeout) else "transport"
-                    child(UPSTREAM_REQUESTS, call.settings.api_routes, failure).inc()  # no answer: the hooks saw nothing
-                    record.upstream_status = failure
-                else:
-                    record.upstream_status = upstream.status
-                _stamp(exc, request_id)
-                raise
-            except ToolError as exc:
-                outcome = "refused"
-                _stamp(exc, request_id)
-                raise
-            except anyio.get_cancelled_exc_class():
-                outcome = "cancelled"
-                raise
             outcome = "ok"
             return result
-    finally:
-        call_record_var.reset(token)
-        IN_FLIGHT_CALLS.dec()
-        if streamed:
-            IN_FLIGHT_STREAMS.dec()
-        with log_context(request_id=request_id):
+        except (QuantAPIError, CallFailed) as exc:  # QuantAPIError inside the chain; CallFailed from a flow's step
+            outcome = "upstream_error"
+            upstream = exc.upstream if isinstance(exc, CallFailed) else exc
+            if upstream.status is None and not isinstance(upstream, NotSent):
+                failure = "timeout" if isinstance(upstream, UpstreamTimeout) else "transport"
+                child(UPSTREAM_REQUESTS, call.settings.api_routes, failure).inc()  # no answer: the hooks saw nothing
+                record.upstream_status = failure
+            else:
+                record.upstream_status = upstream.status
+            _stamp(exc, request_id)
+            raise
+        except ToolError as exc:
+            outcome = "refused"
+            _stamp(exc, request_id)
+            raise
+        except anyio.get_cancelled_exc_class():
+            outcome = "cancelled"
+            raise
+        finally:
+            call_record_var.reset(token)
+            IN_FLIGHT_CALLS.dec()
+            if streamed:
+                IN_FLIGHT_STREAMS.dec()
             audit(
                 who=who(call.ctx),
                 tool=op.name,

@@ -32,7 +32,6 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx2
@@ -41,6 +40,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quant_mcp.config import Settings
+from quant_mcp.redact import redact
 
 REQUEST_ID_HEADER = "X-Request-Id"
 _REQUEST_ID_OK = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")  # what we accept from a client, else we make one
@@ -59,8 +59,9 @@ tracer = trace.get_tracer("quant_mcp")
 
 def accept_request_id(value: str | None) -> str:
     """The client's request id if it is a sane token (letters, digits, ``._:@/+=-``, at most
-    128), else a fresh one: a header is client input and ends up in every log line."""
-    if value and _REQUEST_ID_OK.fullmatch(value):
+    128) that does not look like a credential, else a fresh one: a header is client input and
+    ends up in every log line, error text and upstream request."""
+    if value and _REQUEST_ID_OK.fullmatch(value) and redact(value) == value:
         return value
     return os.urandom(16).hex()
 
@@ -108,13 +109,14 @@ def _fields(record: logging.LogRecord) -> dict[str, Any]:
         if value is not None:
             fields[name] = value
     for key, value in record.__dict__.items():
-        if value is not None and key not in _STANDARD_ATTRS:
+        if value is not None and key not in _STANDARD_ATTRS and not key.startswith("_"):
             fields[key] = value
     return fields
 
 
 def _timestamp(record: logging.LogRecord) -> str:
-    return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """ISO 8601 in UTC to the millisecond, e.g. ``2026-11-29T09:30:00.123Z``."""
+    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(record.created))}.{int(record.msecs):03d}Z"
 
 
 class JSONFormatter(logging.Formatter):
@@ -152,6 +154,8 @@ def configure_logging(settings: Settings, filters: Sequence[logging.Filter] = ()
     from other libraries' loggers (a redacting filter belongs here). Access and audit lines
     are INFO records on their own loggers, which are set to INFO when they are on, so they
     are written at the default WARNING level too. Returns the handler (tests read it)."""
+    # Our lines never show the thread or process: do not look them up for every record.
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JSONFormatter() if settings.log_format == "json" else TextFormatter())
     handler.addFilter(ContextFilter())

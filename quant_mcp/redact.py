@@ -95,7 +95,7 @@ class Redactor:
 
     def __call__(self, text: str, extra: Iterable[str | None] = ()) -> str:
         """``text`` without any known secret (plus ``extra``, e.g. this call's own token) or credential-shaped part."""
-        if not text:
+        if len(text) < _MIN_SECRET:  # nothing shorter can be a secret or a credential-shaped text
             return text
         for secret in (*self._secrets, *(s for s in extra if s and len(s) >= _MIN_SECRET)):
             if secret in text:
@@ -133,15 +133,19 @@ class RedactingFilter(logging.Filter):
 
     Arguments are redacted one by one (so formatters that read ``record.args``, like uvicorn's
     access log, keep working); a message that still carries a secret after that is flattened
-    to its redacted text. A traceback is rendered once, redacted, and kept as ``exc_text``
+    to its redacted text. Text fields given with ``extra=`` (the structured fields of access
+    and audit lines) are redacted too. A traceback is rendered once, redacted, and kept as ``exc_text``
     (``exc_info`` is cleared, so no later formatter can render the original again).
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_redacted", False):  # already, by the logger's filter before the handler's
+            return True
         try:
             self._redact(record)
         except Exception:  # a record that cannot be formatted is the logging module's problem, not ours
             record.msg, record.args = redact(str(record.msg)), ()
+        record._redacted = True
         return True
 
     @staticmethod
@@ -153,10 +157,11 @@ class RedactingFilter(logging.Filter):
                 record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
-        message = record.getMessage()
-        clean = redact(message)
-        if clean != message:
-            record.msg, record.args = clean, ()
+        if record.args or not isinstance(record.msg, str):  # else the message is the msg just redacted
+            message = record.getMessage()
+            clean = redact(message)
+            if clean != message:
+                record.msg, record.args = clean, ()
         if record.exc_info:
             text = record.exc_text or _FORMATTER.formatException(record.exc_info)
             record.exc_text, record.exc_info = redact(text), None
@@ -164,9 +169,13 @@ class RedactingFilter(logging.Filter):
             record.exc_text = redact(record.exc_text)
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
+        for key, value in record.__dict__.items():
+            if key not in _RECORD_ATTRS and isinstance(value, str):
+                record.__dict__[key] = redact(value)
 
 
 _FORMATTER = logging.Formatter()
+_RECORD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 FILTER = RedactingFilter()
 
 

@@ -73,3 +73,35 @@ def test_the_filter_redacts_arguments_messages_and_tracebacks() -> None:
     rendered = "\n".join(formatter.format(record) for record in records)
     assert "alice" in rendered and "ValueError" in rendered
     assert secret[3:15] not in rendered, rendered
+
+
+def test_structured_fields_of_access_and_audit_lines_are_redacted(capsys: pytest.CaptureFixture[str]) -> None:
+    """``log_fast`` fields (an organisation or a path come from the client) go through the same
+    redaction as a message, on the real handler, and the record's private mark of that is no field."""
+    import json
+
+    from quant_mcp.config import Settings
+    from quant_mcp.observability import audit, configure_logging
+    from quant_mcp.redact import install_log_redaction
+
+    secret = "qc_SECRET-field-test-0123456789"
+    handler = configure_logging(Settings(_env_file=None, log_format="json"))
+    install_log_redaction()
+    try:
+        audit(who="local", tool="list_models", organisation=secret, outcome="ok", upstream_status=200, seconds=0.001)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert line["organisation"] == REDACTED and line["tool"] == "list_models" and line["who"] == "local"
+    assert not any(key.startswith("_") for key in line), "the redacted mark is not a field"
+
+
+@pytest.mark.parametrize("given", ["qc_live_ABCDEF123456", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl"])
+def test_a_request_id_that_looks_like_a_credential_is_replaced(given: str) -> None:
+    """A client's X-Request-Id lands in every log line, error text and upstream request: one
+    shaped like a token is never taken."""
+    from quant_mcp.observability import accept_request_id
+
+    made = accept_request_id(given)
+    assert made != given and len(made) == 32
+    assert accept_request_id("req-2026-11-29.0001") == "req-2026-11-29.0001"
