@@ -6,14 +6,15 @@ Contenders, each its own process pointed at one simulator (also its own process)
 - **floor**: a bare MCP SDK server with one hand-written tool making the same GET with httpx 0.28
   (as a user's own server would), served by uvicorn on a socket with TCP_NODELAY;
 - **peer**: FastMCP ``from_openapi`` over the vendored reference (see ``bench_peer``), over HTTP;
-- **quant-mcp**: ``serve --transport http --stateless``, one process, and with ``--workers 2``.
+- **quant-mcp**: ``serve --transport http --stateless``, one process (``bench_workers`` measures
+  ``--workers 2``, with clients and an upstream light enough for two workers to use the cores).
 
 The clients are light on purpose (raw JSON-RPC POSTs over httpx2, one connection each, in this
 process), so that the servers, not the load generator, are what is measured. Every figure is
 taken per round with all contenders taking turns. **CPU per call** is the server's user +
 system time read from ``/proc`` (its workers included) over the measured calls: the figure a
 busy machine disturbs least. Throughput and p50/p99 latency are wall-clock and noisier.
-Ratios are quant-mcp's figure over the floor's (and the peer's; for workers, over one process).
+Ratios are quant-mcp's figure over the floor's (and the peer's).
 """
 
 from __future__ import annotations
@@ -149,7 +150,6 @@ def _contenders(base_url: str) -> list[Contender]:
             {"organisation": ORGANISATION},
         ),
         Contender("quant-mcp", serve, headers_env, "list_models", {}),
-        Contender("quant-mcp 2 workers", [*serve, "--workers", "2"], headers_env, "list_models", {}),
     ]
 
 
@@ -299,16 +299,6 @@ def _rows(
                         f"quant-mcp vs {baseline}, {n} calls each{target}",
                     )
                 )
-            rows.append(
-                row(
-                    BENCHMARK,
-                    f"{clients}c {unit}, 2 workers",
-                    metric("quant-mcp 2 workers", clients, what),
-                    ours,
-                    "quant-mcp --workers 2 vs one process"
-                    + ("; target >= 1.7x" if clients == 50 and what == "throughput" else ""),
-                )
-            )
     return rows
 
 

@@ -27,6 +27,7 @@ MODULES = [
     "bench_memory",
     "bench_http",
     "bench_http_servers",
+    "bench_workers",
     "bench_soak",
     "bench_observability",
     "bench_replicas",
