@@ -118,7 +118,7 @@ async def traced_service() -> AsyncIterator[tuple[str, Receiver, SimulatorState,
             None,
             QUANT_HTTP_AUTH="static",
             QUANT_HTTP_TOKENS=CLIENT_TOKEN,
-            QUANT_TIMEOUT="1",
+            QUANT_TIMEOUT="2",
             OTEL_EXPORTER_OTLP_ENDPOINT=otlp,
             OTEL_BSP_SCHEDULE_DELAY="50",
         )
@@ -174,8 +174,8 @@ async def test_failed_calls_mark_their_spans_as_errors_and_no_token_is_ever_expo
         assert "Quant API 403" in tool.span.status.message and "[redacted]" in tool.span.status.message
         assert upstream.status == ERROR and upstream.attributes["http.response.status_code"] == 403
 
-        # no answer at all: the request times out (QUANT_TIMEOUT=1), and its span still ends, as an error
-        state.add_fault(Fault(mode="latency", delay=1.5, method="GET", path="/models$"))
+        # no answer at all: the request times out (QUANT_TIMEOUT=2), and its span still ends, as an error
+        state.add_fault(Fault(mode="latency", delay=2.5, method="GET", path="/models$"))
         headers["X-Request-Id"] = "trace-timeout"
         async with connect(url, headers=headers) as client:
             assert (await client.call_tool("list_models", {})).is_error
