@@ -36,7 +36,7 @@ from quant_mcp.errors import (
     UpstreamTimeout,
     UpstreamTransportError,
 )
-from quant_mcp.observability import upstream_hooks
+from quant_mcp.observability import UpstreamClient, upstream_hooks
 
 log = logging.getLogger("quant_mcp.client")
 
@@ -92,7 +92,8 @@ class QuantClient:
     def _http(self) -> httpx2.AsyncClient:
         """Made on first use: its TLS context costs ~50 ms of CPU, which a session that only
         lists tools (or a cold start) should not pay."""
-        return httpx2.AsyncClient(
+        return UpstreamClient(
+            self.settings.api_routes,  # spans of upstream requests, when tracing (observability.py)
             base_url=self.settings.api_base_url,
             timeout=httpx2.Timeout(self.settings.timeout, connect=self.settings.connect_timeout),
             headers={"Accept": "application/json", "User-Agent": f"quant-mcp/{__version__}"},

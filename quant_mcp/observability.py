@@ -16,7 +16,8 @@
   ``/metrics`` (behind the MCP endpoint's auth) or on ``QUANT_METRICS_PORT``.
 * **Traces**: with the ``quant-mcp[otel]`` extra installed and an OTLP endpoint in the
   standard ``OTEL_*`` variables, the SDK's spans and ours (tool call, upstream request) are
-  exported; without them :func:`span` costs next to nothing.
+  exported, failures as errors with their texts redacted; without them :func:`span` costs next
+  to nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import os
 import re
 import sys
 import time
+import traceback
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
@@ -283,37 +285,47 @@ call_record_var: ContextVar[CallRecord | None] = ContextVar("quant_call_record",
 
 
 def upstream_hooks(route_family: str) -> dict[str, list[Callable[[Any], Awaitable[None]]]]:
-    """httpx event hooks for the QuantClient: the request id goes upstream as X-Request-Id (and,
-    when tracing, the trace context as traceparent), each answer counts by route family and status."""
+    """httpx event hooks for the QuantClient: the request id goes upstream as X-Request-Id, each
+    answer counts by route family and status."""
 
     async def on_request(request: httpx2.Request) -> None:
         request_id = request_id_var.get()
         if request_id:
             request.headers[REQUEST_ID_HEADER] = request_id
-        if _tracing_configured:
-            upstream = tracer.start_span(
-                f"upstream {request.method}",
-                kind=trace.SpanKind.CLIENT,
-                attributes={
-                    "http.request.method": request.method,
-                    "url.path": request.url.path,
-                    "quant.route_family": route_family,
-                },
-            )
-            propagate.inject(request.headers, context=trace.set_span_in_context(upstream))
-            request.extensions["quant_span"] = upstream
 
     async def on_response(response: httpx2.Response) -> None:
         child(UPSTREAM_REQUESTS, route_family, str(response.status_code)).inc()
         record = call_record_var.get()
         if record is not None:
             record.upstream_status = response.status_code
-        upstream = response.request.extensions.get("quant_span")
-        if upstream is not None:
-            upstream.set_attribute("http.response.status_code", response.status_code)
-            upstream.end()
 
     return {"request": [on_request], "response": [on_response]}
+
+
+class UpstreamClient(httpx2.AsyncClient):
+    """The httpx client for the Quant API. When tracing, each request is a CLIENT span whose
+    context goes upstream as ``traceparent``: a span around ``send`` (not in event hooks, which
+    see no failure) ends however the request ends, a timeout or a broken connection included."""
+
+    def __init__(self, route_family: str, **options: Any) -> None:
+        super().__init__(**options)
+        self.route_family = route_family
+
+    async def send(self, request: httpx2.Request, **options: Any) -> httpx2.Response:
+        if not _tracing_configured:
+            return await super().send(request, **options)
+        attributes = {
+            "http.request.method": request.method,
+            "url.path": request.url.path,
+            "quant.route_family": self.route_family,
+        }
+        with _span(f"upstream {request.method}", trace.SpanKind.CLIENT, attributes) as upstream:
+            propagate.inject(request.headers)
+            response = await super().send(request, **options)
+            upstream.set_attribute("http.response.status_code", response.status_code)
+            if response.status_code >= 400:  # an HTTP client span's error, by the semantic conventions
+                upstream.set_status(trace.StatusCode.ERROR)
+            return response
 
 
 # --------------------------------------------------------------------------- tracing
@@ -341,7 +353,9 @@ def configure_tracing() -> bool:
             "OTEL_EXPORTER_OTLP_ENDPOINT is set but the otel extra is not installed: pip install 'quant-mcp[otel]'"
         )
         return False
-    resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", "quant-mcp")})
+    resource = Resource.create()  # OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES
+    if resource.attributes.get("service.name", "").startswith("unknown_service"):  # neither names the service
+        resource = resource.merge(Resource({"service.name": "quant-mcp"}))
     provider = TracerProvider(resource=resource)
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
@@ -353,7 +367,25 @@ def span(name: str, **attributes: Any) -> Any:
     """A span named ``name`` as a context manager; nothing at all unless tracing is configured."""
     if not _tracing_configured:
         return nullcontext()
-    return tracer.start_as_current_span(name, attributes={k: v for k, v in attributes.items() if v is not None})
+    return _span(name, trace.SpanKind.INTERNAL, {k: v for k, v in attributes.items() if v is not None})
+
+
+@contextmanager
+def _span(name: str, kind: trace.SpanKind, attributes: dict[str, Any]) -> Iterator[trace.Span]:
+    """The current span for the block; an error leaving it marks the span failed with the error's
+    texts redacted (the SDK's own recording would export them verbatim, and an upstream error
+    may quote a token back)."""
+    with tracer.start_as_current_span(
+        name, kind=kind, attributes=attributes, record_exception=False, set_status_on_exception=False
+    ) as current:
+        try:
+            yield current
+        except Exception as exc:
+            message = redact(str(exc))
+            current.set_status(trace.StatusCode.ERROR, f"{type(exc).__name__}: {message}")
+            stack = redact("".join(traceback.format_exception(exc)))
+            current.record_exception(exc, attributes={"exception.message": message, "exception.stacktrace": stack})
+            raise
 
 
 # --------------------------------------------------------------------------- HTTP middleware
