@@ -344,8 +344,9 @@ def workers_problem(workers: int, *, stateless: bool, simulate: bool) -> str | N
 
 
 def serve_http(settings: Settings, *, host: str, port: int, stateless: bool, simulate: bool, workers: int = 1) -> int:
-    """Run the HTTP service until interrupted (``workers`` processes on one socket); 2 (with
-    the reason on stderr) if refused."""
+    """Run the HTTP service until stopped (``workers`` processes on one socket, see
+    ``workers.py``): 0 once drained, 2 (with the reason on stderr) if refused, 3 if a worker
+    could not start."""
     problem = bind_problem(settings, host) or workers_problem(workers, stateless=stateless, simulate=simulate)
     if problem:
         print(problem, file=sys.stderr)
