@@ -20,6 +20,7 @@ A second SIGTERM or Ctrl-C stops at once (uvicorn's own force-exit path).
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -149,15 +150,32 @@ def _closing(send: Send) -> Send:
 
 
 class DrainingServer(uvicorn.Server):
-    """uvicorn, with SIGTERM (and a first Ctrl-C) starting a drain instead of a cut."""
+    """uvicorn, with SIGTERM (and a first Ctrl-C) starting a drain instead of a cut.
 
-    def __init__(self, config: uvicorn.Config, drain: Drain) -> None:
+    As one of several ``--workers`` (``worker=True``, see ``workers.py``) the supervisor decides:
+    SIGTERM and SIGINT, however many, only drain (the same stop may reach a worker twice: from
+    the supervisor, and directly from a terminal's Ctrl-C or an init that signals the whole
+    group), the supervisor stops a worker at once with SIGKILL, and a worker whose supervisor is
+    gone drains by itself. Without ``drain``, the one of the app uvicorn loads is used."""
+
+    def __init__(self, config: uvicorn.Config, drain: Drain | None = None, *, worker: bool = False) -> None:
         super().__init__(config)
-        self.drain = drain
+        self._drain = drain
+        self.worker = worker
         self._drain_requested = False
+        self._parent = os.getppid()
+
+    @property
+    def drain(self) -> Drain:
+        if self._drain is None:
+            self._drain = app_drain(self.config.loaded_app)
+        return self._drain
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         # Runs in a signal handler: only set flags; on_tick (in the loop) acts on them.
+        if self.worker:
+            self._drain_requested = True
+            return
         if self._drain_requested or sig not in (signal.SIGTERM, signal.SIGINT):
             self.force_exit = sig == signal.SIGINT or self.force_exit
             self.should_exit = True
@@ -165,11 +183,25 @@ class DrainingServer(uvicorn.Server):
         self._drain_requested = True
 
     async def on_tick(self, counter: int) -> bool:
+        if self.worker and not self._drain_requested and os.getppid() != self._parent:
+            log.warning("the supervisor of this worker is gone: draining")
+            self._drain_requested = True
         if self._drain_requested and not self.should_exit:
             self.drain.begin()
             if self.drain.finished():
                 self.should_exit = True
         return await super().on_tick(counter)
+
+
+def app_drain(app: Any) -> Drain:
+    """The :class:`Drain` of an app loaded by uvicorn, under uvicorn's own wrappers (each keeps
+    the app it wraps as ``.app``)."""
+    for _ in range(10):
+        drain = getattr(getattr(app, "state", None), "drain", None)
+        if isinstance(drain, Drain):
+            return drain
+        app = getattr(app, "app", None)
+    raise RuntimeError("the app has no Drain (app.state.drain): build it with quant_mcp.http.build_http_app")
 
 
 def close_listen_streams(server: MCPServer[Any]) -> None:

@@ -44,7 +44,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
-from uvicorn.supervisors import Multiprocess
 
 from quant_mcp import sdk
 from quant_mcp.auth import AuthConfigError, JWTVerifier, inbound_auth
@@ -57,10 +56,12 @@ from quant_mcp.observability import (
     configure_logging,
     metrics_text,
     serve_metrics_port,
+    shared_metrics,
 )
 from quant_mcp.pipeline import Credentials, Runtime, configured_credentials
 from quant_mcp.redact import REDACTOR, install_log_redaction
 from quant_mcp.server import build_server
+from quant_mcp.workers import Workers, shared_metrics_dir
 
 log = logging.getLogger("quant_mcp.http")
 
@@ -211,7 +212,8 @@ def build_http_app(
         host=host,
     )
     limits = guard_shared_use(settings, server, mcp_app, stateless=stateless)
-    OPEN_SESSIONS.set_function(lambda: sdk.open_sessions(server))  # read when /metrics is scraped
+    if shared_metrics() is None:  # with --workers (stateless) no worker holds a session, and the gauge stays 0
+        OPEN_SESSIONS.set_function(lambda: sdk.open_sessions(server))  # read when /metrics is scraped
     readiness = Readiness(server)
     drain = Drain(settings.drain_seconds)
     drain.on_begin(lambda: close_listen_streams(server))
@@ -342,8 +344,9 @@ def workers_problem(workers: int, *, stateless: bool, simulate: bool) -> str | N
 
 
 def serve_http(settings: Settings, *, host: str, port: int, stateless: bool, simulate: bool, workers: int = 1) -> int:
-    """Run the HTTP service until interrupted (``workers`` processes on one socket); 2 (with
-    the reason on stderr) if refused."""
+    """Run the HTTP service until stopped (``workers`` processes on one socket, see
+    ``workers.py``): 0 once drained, 2 (with the reason on stderr) if refused, 3 if a worker
+    could not start."""
     problem = bind_problem(settings, host) or workers_problem(workers, stateless=stateless, simulate=simulate)
     if problem:
         print(problem, file=sys.stderr)
@@ -370,8 +373,6 @@ def serve_http(settings: Settings, *, host: str, port: int, stateless: bool, sim
         f"{settings.http_tenancy} tenant{', stateless' if stateless else ''}{f', {workers} workers' if workers > 1 else ''})",
         file=sys.stderr,
     )
-    if settings.metrics_port is not None:
-        serve_metrics_port(settings.metrics_port, host)
     try:
         sock = listening_socket(host, port)
     except OSError as exc:
@@ -382,11 +383,17 @@ def serve_http(settings: Settings, *, host: str, port: int, stateless: bool, sim
     options: dict[str, Any] = {"log_config": None, "access_log": False, "timeout_graceful_shutdown": 5}
     with sock:
         if workers == 1:
+            if settings.metrics_port is not None:
+                serve_metrics_port(settings.metrics_port, host)
             config = uvicorn.Config(app, **options)
             install_log_redaction()  # again, in case uvicorn.Config touched uvicorn's own handlers
             DrainingServer(config, app.state.drain).run(sockets=[sock])
-        else:  # each worker builds its own app (uvicorn's supervisor restarts one that dies)
+            return 0
+        # Each worker builds its own app; all of them drain on SIGTERM, and their metrics are
+        # kept together (workers.py), so that /metrics and QUANT_METRICS_PORT report them all.
+        with shared_metrics_dir() as metrics_dir:
+            if settings.metrics_port is not None:
+                serve_metrics_port(settings.metrics_port, host)  # by the supervisor, for every worker
             config = uvicorn.Config(partial(worker_app, settings, make_app), factory=True, workers=workers, **options)
             install_log_redaction()
-            Multiprocess(config, sockets=[sock]).run()
-    return 0
+            return Workers(config, [sock], drain_seconds=settings.drain_seconds, metrics_dir=metrics_dir).run()

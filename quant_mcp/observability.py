@@ -200,36 +200,71 @@ UPSTREAM_REQUESTS = Counter(
     ["route_family", "status"],
     registry=REGISTRY,
 )
-IN_FLIGHT_CALLS = Gauge("quant_mcp_in_flight_calls", "Tool calls running now.", registry=REGISTRY)
+# multiprocess_mode: how ``--workers`` combine a gauge (see metrics_registry); "live" drops exited workers.
+IN_FLIGHT_CALLS = Gauge("quant_mcp_in_flight_calls", "Tool calls running now.", registry=REGISTRY, multiprocess_mode="livesum")
 IN_FLIGHT_STREAMS = Gauge(
-    "quant_mcp_in_flight_streams", "Streamed answers from the Quant API being relayed now.", registry=REGISTRY
+    "quant_mcp_in_flight_streams",
+    "Streamed answers from the Quant API being relayed now.",
+    registry=REGISTRY,
+    multiprocess_mode="livesum",
 )
 HTTP_IN_FLIGHT = Gauge(
-    "quant_mcp_http_requests_in_flight", "HTTP requests being served now (MCP POSTs and streams).", registry=REGISTRY
+    "quant_mcp_http_requests_in_flight",
+    "HTTP requests being served now (MCP POSTs and streams).",
+    registry=REGISTRY,
+    multiprocess_mode="livesum",
 )
-OPEN_SESSIONS = Gauge("quant_mcp_open_sessions", "MCP sessions (2025 era) open on this replica.", registry=REGISTRY)
+OPEN_SESSIONS = Gauge(  # read from the session manager when scraped (set_function); with workers, stateless: 0
+    "quant_mcp_open_sessions", "MCP sessions (2025 era) open on this replica.", registry=REGISTRY, multiprocess_mode="livesum"
+)
 LIMIT_REFUSALS = Counter("quant_mcp_limit_refusals", "Calls refused by a limit, by limit.", ["limit"], registry=REGISTRY)
 REDIS_UP = Gauge(
     "quant_mcp_redis_up",
     "1 while Redis (QUANT_REDIS_URL) answers, 0 while replicas fall back to local delivery.",
     registry=REGISTRY,
+    multiprocess_mode="livemin",  # with workers: 0 while any of them falls back
 )
 REDIS_FALLBACKS = Counter(
     "quant_mcp_redis_fallbacks", "Operations done locally because Redis was unavailable, by kind.", ["kind"], registry=REGISTRY
 )
-DRAINING = Gauge("quant_mcp_draining", "1 once SIGTERM started the drain.", registry=REGISTRY)
+DRAINING = Gauge("quant_mcp_draining", "1 once SIGTERM started the drain.", registry=REGISTRY, multiprocess_mode="livemax")
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # set by `serve --workers N` (workers.py) for its workers
+_shared_registries: dict[str, CollectorRegistry] = {}
+
+
+def shared_metrics() -> str | None:
+    """The directory where ``--workers`` keep their metrics (prometheus-client's multiprocess
+    mode, chosen by the environment a worker starts with), or None in one process."""
+    return os.environ.get(MULTIPROCESS_DIR) or None
+
+
+def metrics_registry() -> CollectorRegistry:
+    """What ``/metrics`` reports: :data:`REGISTRY`, or with ``--workers`` the whole service, read
+    from every worker's files (counters and histograms summed, gauges by their multiprocess_mode)."""
+    path = shared_metrics()
+    if path is None:
+        return REGISTRY
+    registry = _shared_registries.get(path)
+    if registry is None:
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        registry = _shared_registries[path] = CollectorRegistry()
+        MultiProcessCollector(registry, path=path)
+    return registry
 
 
 def metrics_text() -> tuple[bytes, str]:
-    """The registry in Prometheus text format, and its content type."""
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+    """The metrics in Prometheus text format, and their content type."""
+    return generate_latest(metrics_registry()), CONTENT_TYPE_LATEST
 
 
 def serve_metrics_port(port: int, host: str) -> None:
-    """Serve /metrics on its own port (a daemon thread), for ``QUANT_METRICS_PORT``."""
+    """Serve /metrics on its own port (a daemon thread), for ``QUANT_METRICS_PORT``; with
+    ``--workers``, from the supervisor, for the whole service."""
     from prometheus_client import start_http_server
 
-    start_http_server(port, addr=host, registry=REGISTRY)
+    start_http_server(port, addr=host, registry=metrics_registry())
 
 
 # --------------------------------------------------------------------------- audit
