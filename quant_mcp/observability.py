@@ -121,6 +121,9 @@ def _timestamp(record: logging.LogRecord) -> str:
     return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(record.created))}.{int(record.msecs):03d}Z"
 
 
+_JSON = json.JSONEncoder(default=str, ensure_ascii=False)
+
+
 class JSONFormatter(logging.Formatter):
     """One JSON object a line: time, level, logger, message, then the structured fields."""
 
@@ -134,7 +137,7 @@ class JSONFormatter(logging.Formatter):
         line.update(_fields(record))
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str, ensure_ascii=False)
+        return _JSON.encode(line)
 
 
 class TextFormatter(logging.Formatter):

@@ -169,9 +169,10 @@ class RedactingFilter(logging.Filter):
             record.exc_text = redact(record.exc_text)
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
-        for key, value in record.__dict__.items():
-            if key not in _RECORD_ATTRS and isinstance(value, str):
-                record.__dict__[key] = redact(value)
+        fields = record.__dict__
+        for key in fields.keys() - _RECORD_ATTRS:
+            if isinstance(fields[key], str):
+                fields[key] = redact(fields[key])
 
 
 _FORMATTER = logging.Formatter()
