@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
@@ -48,26 +49,23 @@ async def _client(stack: AsyncExitStack, settings: Settings, on: bool) -> Client
 
 @contextmanager
 def json_logging() -> Iterator[Callable[[], int]]:
-    """Logging as ``serve`` sets it up with QUANT_LOG_FORMAT=json, its lines written to
-    /dev/null; yields how many audit lines have been written so far."""
+    """Logging as ``serve`` sets it up with QUANT_LOG_FORMAT=json, its lines written to a
+    temporary file; yields how many audit lines are in it so far."""
     handler = configure_logging(Settings(_env_file=None, log_format="json"))
     install_log_redaction()
-    sink = open(os.devnull, "w")
-    handler.setStream(sink)
-    written = 0
+    with tempfile.TemporaryFile("w+") as sink:
+        handler.setStream(sink)
 
-    class Count(logging.Filter):
-        def filter(self, record: logging.LogRecord) -> bool:
-            nonlocal written
-            written += record.name == "quant_mcp.audit"
-            return True
+        def written() -> int:
+            sink.seek(0)
+            lines = sum('"logger": "quant_mcp.audit"' in line for line in sink)
+            sink.seek(0, os.SEEK_END)
+            return lines
 
-    handler.addFilter(Count())
-    try:
-        yield lambda: written
-    finally:
-        logging.getLogger().removeHandler(handler)
-        sink.close()
+        try:
+            yield written
+        finally:
+            logging.getLogger().removeHandler(handler)
 
 
 async def _measure(base_url: str, session_id: str, calls: int) -> tuple[dict[bool, list[float]], dict[bool, float]]:
