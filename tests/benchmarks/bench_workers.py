@@ -13,7 +13,7 @@ as light as Python gets, so that the servers use the cores:
   ``tools/call`` POST and reading its answer with ``asyncio.Protocol`` too; every answer is
   checked to be a tool result.
 
-The two contenders take turns, round after round. Reported: throughput (two workers over one
+The two contenders take turns, round after round, with fresh processes each round. Reported: throughput (two workers over one
 process; target at least 1.7x), server CPU per call, p50/p99 latency, and what the clients
 and the upstream cost per call, which shows that they were not what ran out.
 """
@@ -213,8 +213,8 @@ def main(quick: bool = False) -> list[dict[str, Any]]:
                 Contender("2 workers", [*serve, "--workers", "2"], env, "list_models", {}),
             ]
             figures: dict[str, list[dict[str, Any]]] = {c.name: [] for c in contenders}
-            with running(contenders):
-                for _ in range(rounds):
+            for _ in range(rounds):
+                with running(contenders):  # fresh processes each round (see bench_http_servers)
                     for contender in contenders:
                         figures[contender.name].append(asyncio.run(_drive(contender, seconds, upstream)))
         finally:
