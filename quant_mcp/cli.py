@@ -188,19 +188,12 @@ def main(argv: list[str] | None = None) -> int:
         return _until_stopped(run_demo)
     # Start-up makes ~1M objects that live as long as the process (the SDK's and the catalog's
     # models): collecting them over and over while they are made is wasted work, and so is
-    # scanning them again at every later collection. None until the server is built (settle).
+    # scanning them again at every later collection. None until the server is built (server.settle).
     gc.disable()
     try:
         return _serve(args)
     finally:
         gc.enable()
-
-
-def settle() -> None:
-    """Once the server is built: what exists now lives as long as the process, so keep it out of
-    every later collection (gc.freeze) and collect again from here on."""
-    gc.freeze()
-    gc.enable()
 
 
 def _load_settings(args: argparse.Namespace) -> Settings:
@@ -248,7 +241,7 @@ def _serve(args: argparse.Namespace) -> int:
                 settings, host=args.host, port=args.port, stateless=args.stateless, simulate=args.simulate, workers=args.workers
             )
         )
-    from quant_mcp.server import build_server
+    from quant_mcp.server import build_server, settle
 
     if settings.metrics_port is not None:
         from quant_mcp.observability import serve_metrics_port

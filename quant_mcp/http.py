@@ -17,7 +17,6 @@ never logged and never kept, so one client's token cannot serve another's reques
 
 from __future__ import annotations
 
-import gc
 import ipaddress
 import logging
 import socket
@@ -60,7 +59,7 @@ from quant_mcp.observability import (
 )
 from quant_mcp.pipeline import Credentials, Runtime, configured_credentials
 from quant_mcp.redact import REDACTOR, install_log_redaction
-from quant_mcp.server import build_server
+from quant_mcp.server import build_server, settle
 from quant_mcp.workers import Workers, shared_metrics_dir
 
 log = logging.getLogger("quant_mcp.http")
@@ -296,8 +295,7 @@ def settled_app(settings: Settings, **options: Any) -> Starlette:
     """:func:`build_http_app`, then everything start-up made (it lives as long as the process)
     frozen out of the garbage collector's scans, which the CPU of every later call pays for."""
     app = build_http_app(settings, **options)
-    gc.freeze()
-    gc.enable()  # `quant-mcp serve` starts with collection off (cli.main)
+    settle()  # `quant-mcp serve` starts with collection off (cli.main)
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -156,3 +157,13 @@ def build_server(
     sdk.advertise_list_changes(server)
     install_log_redaction()  # after MCPServer has configured logging: its handlers get the filter too
     return server
+
+
+def settle() -> None:
+    """Once the server is built: what exists now lives as long as the process, so keep it out of
+    every later collection (gc.freeze), and collect young objects less often than every 700
+    allocations (Python's default), since a tool call makes thousands that live a few
+    milliseconds: ~5% less CPU per HTTP call at 10 and 50 clients (six fresh process pairs each)."""
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)
+    gc.enable()
