@@ -295,7 +295,7 @@ def settled_app(settings: Settings, **options: Any) -> Starlette:
     """:func:`build_http_app`, then everything start-up made (it lives as long as the process)
     frozen out of the garbage collector's scans, which the CPU of every later call pays for."""
     app = build_http_app(settings, **options)
-    settle()  # `quant-mcp serve` starts with collection off (cli.main)
+    settle()
     return app
 
 

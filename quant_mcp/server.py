@@ -161,9 +161,7 @@ def build_server(
 
 def settle() -> None:
     """Once the server is built: what exists now lives as long as the process, so keep it out of
-    every later collection (gc.freeze), and collect young objects less often than every 700
-    allocations (Python's default), since a tool call makes thousands that live a few
-    milliseconds: ~5% less CPU per HTTP call at 10 and 50 clients (six fresh process pairs each)."""
+    every later collection (gc.freeze), and collect again from here on (``quant-mcp serve``
+    builds with collection off, cli.main)."""
     gc.freeze()
-    gc.set_threshold(20_000, 50, 100)
     gc.enable()
