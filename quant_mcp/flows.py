@@ -13,8 +13,9 @@ import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import ValidationError
 
-from quant_mcp import catalog, locks
+from quant_mcp import catalog
 from quant_mcp.pipeline import Call, flow
+from quant_mcp.shared_state import Busy
 
 if TYPE_CHECKING:
     from quant_mcp.catalog.inference import ChatInSessionArguments
@@ -26,30 +27,23 @@ CHAT_OPTIONS = frozenset({"system_prompt", "temperature", "max_tokens", "top_p",
 
 @flow("chat_in_session")
 async def chat_in_session(call: Call[ChatInSessionArguments]) -> dict[str, Any]:
-    """One turn at a time per session (across replicas, with Redis): two turns read-then-append
-    the same history, so running them together would lose one's messages."""
-    shared = call.runtime.shared
-    if shared is None:
-        return await _chat_in_session(call)
-    longest = call.settings.stream_timeout + 2 * call.settings.timeout + 30  # a holder that died frees it after this
-    async with shared.ordered(f"chat_in_session:{call.organisation}:{call.arguments.session_id}", longest):
-        return await _chat_in_session(call)
-
-
-async def _chat_in_session(call: Call[ChatInSessionArguments]) -> dict[str, Any]:
     """Read the session, chat with its history plus the new message (streamed), append both turns.
 
-    Calls on one session run one at a time (``locks.SESSION_LOCKS``), so the stored transcript is
-    what the model saw. Inference failing, or the call being cancelled before the append starts,
-    appends nothing; once the append has started it finishes even if the call is cancelled
-    (shielded), so a session holds either neither turn or both. The append failing still
-    returns the answer, with a warning that says how to store it by hand.
+    Calls on one session run one at a time, across replicas with Redis (``SharedState.ordered``),
+    so the stored transcript is what the model saw. Inference failing, or the call being
+    cancelled before the append starts, appends nothing; once the append has started it
+    finishes even if the call is cancelled (shielded), so a session holds either neither turn or
+    both. The append failing still returns the answer, with a warning that says how to store it
+    by hand.
     """
-    key = f"chat_in_session:{call.organisation}/{call.arguments.session_id}"
+    shared = call.runtime.shared
+    assert shared is not None, "the server's lifespan provides the shared state"
+    name = f"chat_in_session:{call.organisation}:{call.arguments.session_id}"
+    longest = call.settings.stream_timeout + 2 * call.settings.timeout + 30  # a holder that died frees it after this
     try:
-        async with locks.SESSION_LOCKS.hold(key, wait=call.settings.stream_timeout):
+        async with shared.ordered(name, longest, wait=call.settings.stream_timeout):
             return await _chat_in_session(call)
-    except locks.Busy:
+    except Busy:
         raise ToolError(
             f"Another chat_in_session on session {call.arguments.session_id} was still running after "
             f"{call.settings.stream_timeout:g} s (QUANT_STREAM_TIMEOUT); nothing was sent. Retry when it has finished."

@@ -31,7 +31,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import anyio
@@ -74,6 +74,10 @@ def _decode_event(data: dict[str, Any]) -> ServerEvent | None:
     if cls is None:
         return None
     return cls(uri=data["uri"]) if cls is ResourceUpdated else cls()
+
+
+class Busy(Exception):
+    """:meth:`SharedState.ordered` found no turn within its wait."""
 
 
 class _KeyedLocks:
@@ -288,24 +292,29 @@ class SharedState:
     # ------------------------------------------------------------------ ordering
 
     @asynccontextmanager
-    async def ordered(self, name: str, hold_seconds: float) -> AsyncIterator[None]:
-        """One holder of ``name`` at a time across replicas. ``hold_seconds`` bounds how long a
-        holder that died keeps others out (the Redis key expires); waiters on this replica queue
-        locally first, so only one of them polls Redis."""
-        async with self._locks.held(name):
-            token = uuid.uuid4().hex
-            key = self.key("lock", name)
-            held = False
-            while self.enabled:
-                acquired, ok = await self._redis_call(
-                    "lock", lambda r: r.set(key, token, nx=True, px=max(1, int(hold_seconds * 1000)))
-                )
-                if not acquired:
-                    break  # Redis is down: the local lock is all there is
-                if ok:
-                    held = True
-                    break
-                await anyio.sleep(LOCK_POLL_SECONDS)
+    async def ordered(self, name: str, hold_seconds: float, *, wait: float) -> AsyncIterator[None]:
+        """One holder of ``name`` at a time across replicas, waiting up to ``wait`` seconds for a
+        turn (else :class:`Busy`). ``hold_seconds`` bounds how long a holder that died keeps
+        others out (the Redis key expires); waiters on this replica queue locally first, so only
+        one of them polls Redis."""
+        token = uuid.uuid4().hex
+        key = self.key("lock", name)
+        held = False
+        async with AsyncExitStack() as turn:
+            with anyio.move_on_after(wait) as waited:
+                await turn.enter_async_context(self._locks.held(name))
+                while self.enabled:
+                    acquired, ok = await self._redis_call(
+                        "lock", lambda r: r.set(key, token, nx=True, px=max(1, int(hold_seconds * 1000)))
+                    )
+                    if not acquired:
+                        break  # Redis is down: the local lock is all there is
+                    if ok:
+                        held = True
+                        break
+                    await anyio.sleep(LOCK_POLL_SECONDS)
+            if waited.cancelled_caught:
+                raise Busy(name)
             try:
                 yield
             finally:

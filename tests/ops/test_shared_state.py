@@ -12,7 +12,7 @@ from mcp.server.subscriptions import ResourceUpdated, ToolsListChanged
 
 from quant_mcp.config import Settings
 from quant_mcp.observability import REDIS_FALLBACKS, REDIS_UP
-from quant_mcp.shared_state import SharedState
+from quant_mcp.shared_state import Busy, SharedState
 
 pytestmark = pytest.mark.anyio
 
@@ -83,7 +83,7 @@ async def test_state_ordering_and_counters_are_shared(redis_server):
 
         async def turn(state: SharedState, name: str) -> None:
             nonlocal overlaps
-            async with state.ordered("chat:s-1", hold_seconds=10):
+            async with state.ordered("chat:s-1", hold_seconds=10, wait=10):
                 inside.append(name)
                 overlaps = max(overlaps, len(inside))
                 await anyio.sleep(0.05)
@@ -106,7 +106,7 @@ async def test_without_redis_everything_is_local():
         await alone.publish_event(TENANT, ToolsListChanged())  # nobody else: nothing to do, no error
         await alone.put("k", {"v": 1})
         assert await alone.get("k") == {"v": 1}
-        async with alone.ordered("k", 1):
+        async with alone.ordered("k", 1, wait=1):
             pass
         assert [await alone.take("c", 2, 1.0) > 0 for _ in range(3)] == [False, False, True]
 
@@ -126,7 +126,7 @@ async def test_redis_going_away_falls_back_with_a_warning_and_a_metric_then_reco
         before = fallbacks("notify")
         with anyio.fail_after(1):  # local delivery does not wait on the dead Redis
             await a.publish_event(TENANT, ToolsListChanged())
-            async with a.ordered("chat:s-9", hold_seconds=5):
+            async with a.ordered("chat:s-9", hold_seconds=5, wait=5):
                 pass
             assert await a.take("c", 1, 1.0) == 0
         assert heard_b == []
@@ -137,3 +137,30 @@ async def test_redis_going_away_falls_back_with_a_warning_and_a_metric_then_reco
         assert any("Redis answers again" in r.getMessage() for r in caplog.records)
         await a.publish_event(TENANT, ResourceUpdated(uri="quant://sessions/back"))
         await until(lambda: (TENANT, ResourceUpdated(uri="quant://sessions/back")) in heard_b)
+
+
+@pytest.mark.parametrize("with_redis", [True, False])
+async def test_a_turn_not_free_within_its_wait_is_refused(redis_server, with_redis):
+    """Held on one replica (or here, alone), ``ordered`` on the same name gives up after its wait
+    with Busy, and the name is free again once the holder leaves."""
+    a = shared(redis_server.url if with_redis else None)
+    b = shared(redis_server.url) if with_redis else a
+    async with AsyncExitStack() as stack:
+        for state in {id(a): a, id(b): b}.values():
+            await stack.enter_async_context(state.running())
+        holding, done = anyio.Event(), anyio.Event()
+
+        async def hold() -> None:
+            async with a.ordered("chat:s-busy", hold_seconds=10, wait=1):
+                holding.set()
+                await done.wait()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(hold)
+            await holding.wait()
+            with anyio.fail_after(2), pytest.raises(Busy):
+                async with b.ordered("chat:s-busy", hold_seconds=10, wait=0.2):
+                    pass
+            done.set()
+        async with b.ordered("chat:s-busy", hold_seconds=10, wait=1):
+            pass
