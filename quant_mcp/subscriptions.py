@@ -43,6 +43,7 @@ from mcp.types import INVALID_PARAMS, EmptyResult, NotificationParams, Subscribe
 
 from quant_mcp import sdk
 from quant_mcp.shared_state import SharedState
+from quant_mcp.shared_state import Tenant as WireTenant
 
 log = logging.getLogger("quant_mcp.subscriptions")
 
@@ -150,14 +151,23 @@ async def announce(ctx: Context, uri: str | None) -> None:
     await _deliver(registry_of(ctx.mcp_server), tenant, uri)
     shared = getattr(ctx.request_context.lifespan_context, "shared", None)
     if shared is not None and tenant is not None:
-        organisation, digest = tenant
-        await shared.announce_2025((organisation, digest.hex() if digest else None), uri)
+        await shared.announce_2025(_on_the_wire(tenant), uri)
 
 
-async def deliver(server: MCPServer[Any], tenant: tuple[str | None, str | None], uri: str | None) -> None:
-    """Deliver another replica's announcement (the token digest comes as hex) to this one's sessions."""
+async def deliver(server: MCPServer[Any], tenant: WireTenant, uri: str | None) -> None:
+    """Deliver another replica's announcement to this one's sessions."""
+    await _deliver(registry_of(server), _off_the_wire(tenant), uri)
+
+
+def _on_the_wire(tenant: Tenant) -> WireTenant:
+    """A tenant as replicas exchange it: the token digest as hex (never the token)."""
     organisation, digest = tenant
-    await _deliver(registry_of(server), (organisation, bytes.fromhex(digest) if digest else None), uri)
+    return organisation, digest.hex() if digest else None
+
+
+def _off_the_wire(tenant: WireTenant) -> Tenant:
+    organisation, digest = tenant
+    return organisation, bytes.fromhex(digest) if digest else None
 
 
 async def _deliver(registry: SessionRegistry | None, tenant: Tenant | None, uri: str | None) -> None:
@@ -238,12 +248,10 @@ def share_between_replicas(bus: TenantBus, shared: SharedState) -> None:
     digest travels as hex, never the token. Without Redis this changes nothing."""
 
     async def relay(tenant: Tenant, event: ServerEvent) -> None:
-        organisation, digest = tenant
-        await shared.publish_event((organisation, digest.hex() if digest else None), event)
+        await shared.publish_event(_on_the_wire(tenant), event)
 
-    async def arrived(tenant: tuple[str | None, str | None], event: ServerEvent) -> None:
-        organisation, digest = tenant
-        await bus.deliver((organisation, bytes.fromhex(digest) if digest else None), event)
+    async def arrived(tenant: WireTenant, event: ServerEvent) -> None:
+        await bus.deliver(_off_the_wire(tenant), event)
 
     if shared.enabled:
         bus.relay = relay

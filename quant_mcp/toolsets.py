@@ -280,10 +280,11 @@ class DynamicToolsets:
         while len(self._choices) > CLIENTS_REMEMBERED:
             self._choices.popitem(last=False)
 
-    def _register(self, chosen: dict[Toolset, bool]) -> None:
-        """Register the tools of toolsets enabled through another replica (visibility stays per client)."""
+    def _register(self, toolsets: Iterable[Toolset]) -> None:
+        """Register the tools of ``toolsets`` on the server, once each: which of them a client
+        lists and calls is decided per client (:meth:`visible`)."""
         assert self.server is not None
-        for toolset in chosen.keys() - self._registered:
+        for toolset in set(toolsets) - self._registered:
             for tool in build_tools(self.available(toolset), confirm=self.settings.confirm_destructive != "never"):
                 sdk.add_tool(self.server, tool)
             self._registered.add(toolset)
@@ -344,7 +345,6 @@ class DynamicToolsets:
 
     async def enable_toolset(self, toolset: Toolset, ctx: Context) -> ToolsetEnabled:
         """Add a toolset's tools to your tool list (yours only: other clients of this server choose their own), and tell your client that the list changed. Over a read-only connection only its reading tools are added. Enabling one that is already on changes nothing."""
-        assert self.server is not None
         request = ctx.request_context
         writing = not asks_read_only(request)
         key = client_key(request)
@@ -352,10 +352,8 @@ class DynamicToolsets:
         self._remember(key, chosen)
         if toolset in chosen and (chosen[toolset] or not writing):
             return ToolsetEnabled(toolset=toolset.value, added=[], message=f"Toolset {toolset.value} was already enabled.")
-        operations = [op for op in self.available(toolset) if writing or op.read_only]
-        for tool in build_tools(operations, confirm=self.settings.confirm_destructive != "never"):
-            sdk.add_tool(self.server, tool)
-        names = [op.name for op in operations]
+        self._register([toolset])
+        names = [op.name for op in self.available(toolset) if writing or op.read_only]
         chosen[toolset] = writing
         if self.shared is not None:  # before the announcement: a replica that hears it reads this
             await self.shared.put(f"toolsets:{key}", {t.value: w for t, w in chosen.items()})
