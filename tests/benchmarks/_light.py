@@ -122,8 +122,7 @@ class Contender:
         while pending:
             pid = pending.pop()
             try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+                total += _cpu(pid)
                 pending += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
             except (FileNotFoundError, ProcessLookupError):
                 continue
@@ -289,5 +288,6 @@ def total(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _cpu(pid: int) -> float:
+    """User + system seconds of one process, from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
