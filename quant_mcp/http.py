@@ -42,7 +42,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quant_mcp import sdk
 from quant_mcp.auth import AuthConfigError, JWTVerifier, inbound_auth
@@ -206,11 +206,14 @@ def build_http_app(
     mcp_app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=stateless,
+        json_response=sdk.JsonAnswerChosenPerRequest() if stateless else False,  # type: ignore[arg-type]
         max_request_body_size=settings.http_max_body_bytes,
         transport_security=transport_security(settings, public_url),
         host=host,
     )
     limits = guard_shared_use(settings, server, mcp_app, stateless=stateless)
+    if stateless:
+        mcp_app.user_middleware.append(Middleware(PlainAnswers))  # innermost: the SDK reads its choice
     if shared_metrics() is None:  # with --workers (stateless) no worker holds a session, and the gauge stays 0
         OPEN_SESSIONS.set_function(lambda: sdk.open_sessions(server))  # read when /metrics is scraped
     readiness = Readiness(server)
@@ -289,6 +292,63 @@ class RememberPresentedTokens:
                 elif key == b"x-quant-token":
                     REDACTOR.remember(value.decode("latin-1").strip())
         await self.app(scope, receive, send)
+
+
+# ----------------------------------------------------------------------------- stateless answers
+
+PROGRESS_TOKEN = b'"progressToken"'
+
+
+class PlainAnswers:
+    """Stateless HTTP: a POST that asks for no progress is answered with one JSON body, not an SSE
+    stream (a server may answer either way; the SDK's 2026-era path chooses per request too).
+
+    Without a session, a POST's SSE stream can carry nothing but that request's own progress
+    notifications (a question back to the client would have no way to be answered), so without a
+    progress token it is one event in a stream that costs ~18% of the server's CPU per call. The
+    token is looked for in the request's first body chunk; a body that comes in several chunks
+    (large ones) is answered with a stream, as before. A client hanging up still cancels its call,
+    as it does a stream's.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        first = await receive()
+        plain = first["type"] == "http.request" and not first.get("more_body") and PROGRESS_TOKEN not in first.get("body", b"")
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return first
+            return await receive()
+
+        with sdk.answering_in_json(plain):
+            if not plain:
+                await self.app(scope, replay, send)
+                return
+            async with anyio.create_task_group() as hang_up:
+                answered = False
+
+                async def sending(message: Message) -> None:
+                    nonlocal answered
+                    answered = message["type"] == "http.response.body" and not message.get("more_body")
+                    await send(message)
+
+                async def watch() -> None:  # the whole body is in: the next message is a disconnect
+                    await receive()
+                    if not answered:
+                        hang_up.cancel_scope.cancel()
+
+                hang_up.start_soon(watch)
+                await self.app(scope, replay, sending)
+                hang_up.cancel_scope.cancel()
 
 
 def settled_app(settings: Settings, **options: Any) -> Starlette:

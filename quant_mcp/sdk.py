@@ -8,6 +8,9 @@ call. ``pyproject.toml`` pins ``mcp`` to the minor version these were checked on
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from mcp.server import MCPServer, NotificationOptions
@@ -86,3 +89,29 @@ def session_open(server: MCPServer[Any], session_id: str) -> bool:
     the idle timeout or a crash ends one): the per-identity session limit counts only open ones,
     and the SDK has no accessor for its sessions."""
     return session_id in server.session_manager._server_instances
+
+
+_ANSWER_IN_JSON: ContextVar[bool] = ContextVar("quant_mcp_answer_in_json", default=False)
+
+
+class JsonAnswerChosenPerRequest:
+    """The ``json_response`` flag of a stateless Streamable HTTP app, chosen for each request.
+
+    The SDK takes one flag for the whole app (SSE streams or JSON bodies) and reads it as a truth
+    value while it serves a request, in that request's task or one it starts (the transport it
+    builds for each stateless request, the 2026-era path). So this object, passed as the flag, is
+    true exactly while a request chosen by :func:`answering_in_json` is served.
+    """
+
+    def __bool__(self) -> bool:
+        return _ANSWER_IN_JSON.get()
+
+
+@contextmanager
+def answering_in_json(choice: bool) -> Iterator[None]:
+    """Serve the current request with a JSON body (True) or an SSE stream (False)."""
+    reset = _ANSWER_IN_JSON.set(choice)
+    try:
+        yield
+    finally:
+        _ANSWER_IN_JSON.reset(reset)

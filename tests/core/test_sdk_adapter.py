@@ -119,3 +119,35 @@ async def test_session_open() -> None:
         assert sdk.session_open(server, session_id), MOVED.format("StreamableHTTPSessionManager._server_instances")
         await web.delete("/mcp", headers=headers | {"mcp-session-id": session_id})
         assert not sdk.session_open(server, session_id), MOVED.format("StreamableHTTPSessionManager._server_instances")
+
+
+@pytest.mark.parametrize("version", ["2025-11-25", "2026-07-28"])
+async def test_json_answer_chosen_per_request(version: str) -> None:
+    import httpx
+
+    server = MCPServer("t")
+
+    @server.tool()
+    async def hello(ctx: Context) -> str:
+        await ctx.report_progress(1)  # the stream carries it; a JSON body cannot
+        return "hi"
+
+    app = server.streamable_http_app(stateless_http=True, json_response=sdk.JsonAnswerChosenPerRequest())  # type: ignore[arg-type]
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": version,
+        "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "progressToken": "p",
+    }
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "hello", "arguments": {}, "_meta": meta}}
+    headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": version}
+    headers |= {"Mcp-Method": "tools/call", "Mcp-Name": "hello"} if version.startswith("2026") else {}
+    async with (
+        server.session_manager.run(),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://127.0.0.1:8000") as web,
+    ):
+        for json_answer, content_type in ((True, "application/json"), (False, "text/event-stream")):
+            with sdk.answering_in_json(json_answer):
+                answer = await web.post("/mcp", json=call, headers=headers)
+            assert answer.status_code == 200 and '"hi"' in answer.text, answer.text
+            assert answer.headers["content-type"].startswith(content_type), MOVED.format("json_response read per request")
