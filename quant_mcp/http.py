@@ -305,10 +305,10 @@ class PlainAnswers:
 
     Without a session, a POST's SSE stream can carry nothing but that request's own progress
     notifications (a question back to the client would have no way to be answered), so without a
-    progress token it is one event in a stream that costs ~18% of the server's CPU per call. The
-    token is looked for in the request's first body chunk; a body that comes in several chunks
-    (large ones) is answered with a stream, as before. A client hanging up still cancels its call,
-    as it does a stream's.
+    progress token it is one event in a stream whose machinery costs ~20% of the server's CPU per
+    call. The token is looked for in the request's first body chunk; a body that comes in several
+    chunks (a large one) is answered with a stream, as before. A client hanging up still cancels
+    its call, as it does a stream's.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -319,36 +319,42 @@ class PlainAnswers:
             await self.app(scope, receive, send)
             return
         first = await receive()
-        plain = first["type"] == "http.request" and not first.get("more_body") and PROGRESS_TOKEN not in first.get("body", b"")
+        in_json = first["type"] == "http.request" and not first.get("more_body") and PROGRESS_TOKEN not in first.get("body", b"")
         replayed = False
 
         async def replay() -> Message:
             nonlocal replayed
-            if not replayed:
-                replayed = True
-                return first
-            return await receive()
+            if replayed:
+                return await receive()
+            replayed = True
+            return first
 
-        with sdk.answering_in_json(plain):
-            if not plain:
+        with sdk.answering_in_json(in_json):
+            if in_json:
+                await self._cancelled_on_hang_up(scope, replay, receive, send)
+            else:
                 await self.app(scope, replay, send)
-                return
-            async with anyio.create_task_group() as hang_up:
-                answered = False
 
-                async def sending(message: Message) -> None:
-                    nonlocal answered
-                    answered = message["type"] == "http.response.body" and not message.get("more_body")
-                    await send(message)
+    async def _cancelled_on_hang_up(self, scope: Scope, replay: Receive, receive: Receive, send: Send) -> None:
+        """Serve the request; cancel it if the client disconnects before its answer is sent (an SSE
+        response watches for that itself, a JSON one does not)."""
+        answered = False
 
-                async def watch() -> None:  # the whole body is in: the next message is a disconnect
-                    await receive()
-                    if not answered:
-                        hang_up.cancel_scope.cancel()
+        async def sending(message: Message) -> None:
+            nonlocal answered
+            answered = message["type"] == "http.response.body" and not message.get("more_body")
+            await send(message)
 
-                hang_up.start_soon(watch)
-                await self.app(scope, replay, sending)
-                hang_up.cancel_scope.cancel()
+        async with anyio.create_task_group() as serving:
+
+            async def watch() -> None:  # the whole body is in: what comes next is the disconnect
+                await receive()
+                if not answered:
+                    serving.cancel_scope.cancel()
+
+            serving.start_soon(watch)
+            await self.app(scope, replay, sending)
+            serving.cancel_scope.cancel()
 
 
 def settled_app(settings: Settings, **options: Any) -> Starlette:
