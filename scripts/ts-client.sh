@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # ts-client.sh: check quant-mcp through the official TypeScript SDK client
 # (@modelcontextprotocol/sdk, pinned in lib/node-tools.sh), what most desktop hosts are built
-# on, over stdio and over Streamable HTTP, against the built-in simulator.
+# on, over stdio and over Streamable HTTP (with sessions, and --stateless: answers in JSON but for
+# calls asking for progress), against the built-in simulator.
 #
-#   scripts/ts-client.sh [--transport http|stdio|both] [--streams N]
+#   scripts/ts-client.sh [--transport http|http-stateless|stdio|all] [--streams N]
 #
 # Per transport (lib/ts-client.mjs): every default tool called with valid arguments;
 # chat_stream N times (default 20) with onprogress, each call's progress messages adding up
@@ -16,11 +17,11 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=lib/node-tools.sh
 . "$HERE/lib/node-tools.sh"
 
-TRANSPORTS="stdio http" STREAMS=20
+TRANSPORTS="stdio http http-stateless" STREAMS=20
 while [ $# -gt 0 ]; do
   case "$1" in
-    --transport) case "${2:-}" in http|stdio) TRANSPORTS="$2" ;; both) TRANSPORTS="stdio http" ;;
-                   *) die "--transport takes http, stdio or both" ;; esac; shift 2 ;;
+    --transport) case "${2:-}" in http|http-stateless|stdio) TRANSPORTS="$2" ;; all) ;;
+                   *) die "--transport takes http, http-stateless, stdio or all" ;; esac; shift 2 ;;
     --streams) STREAMS="${2:-}"; shift 2 ;;
     -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
@@ -49,10 +50,11 @@ for transport in $TRANSPORTS; do
   echo
   echo "== $transport"
   LOG="$(mktemp "${TMPDIR:-/tmp}/quant-mcp-ts-client.XXXXXX")"
-  if [ "$transport" = http ]; then
+  if [ "$transport" != stdio ]; then
     port="$(free_port)"
     [ -n "$port" ] || die "could not pick a free port"
-    env $(env | sed -n 's/^\(QUANT_[A-Z_]*\)=.*/-u \1/p') "$QM" serve --transport http --simulate --port "$port" > "$LOG" 2>&1 &
+    stateless="$([ "$transport" = http-stateless ] && echo --stateless)"
+    env $(env | sed -n 's/^\(QUANT_[A-Z_]*\)=.*/-u \1/p') "$QM" serve --transport http $stateless --simulate --port "$port" > "$LOG" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 150); do port_open 127.0.0.1 "$port" && break; kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
     port_open 127.0.0.1 "$port" || { tail -20 "$LOG" >&2; die "the HTTP server did not start (log: $LOG)"; }

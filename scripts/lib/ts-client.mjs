@@ -35,8 +35,8 @@ function transport() {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('QUANT_')));
     return new StdioClientTransport({ command: target, args: ['serve', '--simulate'], env, stderr: 'ignore' });
   }
-  if (transportName === 'http') return new StreamableHTTPClientTransport(new URL(target));
-  console.error('usage: ts-client.mjs stdio|http COMMAND|URL [STREAMS]');
+  if (transportName.startsWith('http')) return new StreamableHTTPClientTransport(new URL(target));  // http, http-stateless
+  console.error('usage: ts-client.mjs stdio|http|http-stateless COMMAND|URL [STREAMS]');
   process.exit(2);
 }
 
