@@ -306,9 +306,9 @@ class PlainAnswers:
     Without a session, a POST's SSE stream can carry nothing but that request's own progress
     notifications (a question back to the client would have no way to be answered), so without a
     progress token it is one event in a stream whose machinery costs ~20% of the server's CPU per
-    call. The token is looked for in the request's first body chunk; a body that comes in several
-    chunks (a large one) is answered with a stream, as before. A client hanging up still cancels
-    its call, as it does a stream's.
+    call. The token is looked for in the body as it has arrived when the request is served; one
+    still arriving (a large one) is answered with a stream, as before. A client hanging up still
+    cancels its call, as it does a stream's.
     """
 
     def __init__(self, app: ASGIApp) -> None:

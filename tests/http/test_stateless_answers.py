@@ -9,6 +9,8 @@ import time
 import anyio
 import pytest
 
+from quant_mcp import sdk
+from quant_mcp.http import PlainAnswers
 from quant_mcp.observability import REGISTRY
 from quant_mcp.simulator.core.faults import Fault
 from tests.conftest import text_of
@@ -109,3 +111,43 @@ async def test_a_client_hanging_up_cancels_its_call(simulator, era, progress_tok
             while cancelled_calls() == before:
                 await anyio.sleep(0.02)
         assert time.monotonic() - hung_up < 3
+
+
+@pytest.mark.parametrize(
+    ("chunks", "in_json"),
+    [
+        ([b'{"id": 1, "params": {}}'], True),
+        ([b'{"id": 1, "params": {"_meta": {"progressToken": 3}}}'], False),
+        ([b'{"id": 1, "params": {"a": "', b'x"}}'], False),  # still arriving: a stream, and every byte passed on
+    ],
+    ids=["no token", "token", "in two chunks"],
+)
+async def test_the_choice_is_made_on_the_body_and_the_body_reaches_the_sdk_whole(chunks, in_json):
+    messages = [{"type": "http.request", "body": chunk, "more_body": n < len(chunks) - 1} for n, chunk in enumerate(chunks)]
+    messages.append({"type": "http.disconnect"})
+    seen: dict = {}
+
+    async def receive() -> dict:
+        if len(messages) == 1:
+            await anyio.sleep(1)  # the disconnect comes only after the answer
+        return messages.pop(0)
+
+    async def sdk_app(scope, receive, send) -> None:  # stands for the SDK: reads the whole body, answers
+        seen["in_json"] = bool(sdk.JsonAnswerChosenPerRequest())
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body, more = body + message["body"], message["more_body"]
+        seen["body"] = body
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    sent: list[dict] = []
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    with anyio.fail_after(5):
+        await PlainAnswers(sdk_app)({"type": "http", "method": "POST"}, receive, send)
+    assert seen == {"in_json": in_json, "body": b"".join(chunks)}
+    assert [message["type"] for message in sent] == ["http.response.start", "http.response.body"]
