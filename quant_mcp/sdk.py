@@ -19,6 +19,7 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.server.mcpserver.tools.base import Tool
 from mcp.server.subscriptions import ListenHandler
+from mcp.shared.direct_dispatcher import DIRECT_TRANSPORT_KIND
 
 
 def lowlevel_server(server: MCPServer[Any]) -> Server[Any]:
@@ -33,6 +34,16 @@ def connection_of(ctx: ServerRequestContext[Any, Any]) -> Connection:
     standalone channel that notifications to that client use. Handlers get only a per-request
     ServerSession, with no public accessor for it."""
     return ctx.session._connection
+
+
+def asks_for_progress(ctx: ServerRequestContext[Any, Any]) -> bool:
+    """Whether progress notifications for this request reach anyone. On the wire (stdio, HTTP)
+    that is a ``progressToken`` in the request's ``_meta``. The SDK's in-process dispatcher (an
+    in-memory client) hands progress to a callback the request does not show: there, always.
+    The per-request channel that tells the two apart is private to the request's session."""
+    if ctx.session._request_outbound.transport.kind == DIRECT_TRANSPORT_KIND:
+        return True
+    return ctx.meta is not None and ctx.meta.get("progress_token") is not None
 
 
 def add_tool(server: MCPServer[Any], tool: Tool) -> None:

@@ -151,3 +151,23 @@ async def test_json_answer_chosen_per_request(version: str) -> None:
                 answer = await web.post("/mcp", json=call, headers=headers)
             assert answer.status_code == 200 and '"hi"' in answer.text, answer.text
             assert answer.headers["content-type"].startswith(content_type), MOVED.format("json_response read per request")
+
+
+async def test_asks_for_progress() -> None:
+    server = MCPServer("t")
+    seen: list[bool] = []
+
+    @server.tool()
+    async def probe(ctx: Context) -> str:
+        seen.append(sdk.asks_for_progress(ctx.request_context))
+        return "ok"
+
+    async def heard(progress: float, total: float | None, message: str | None) -> None:
+        pass
+
+    async with Client(server, mode="legacy") as client:  # JSON-RPC, as on stdio and HTTP
+        await client.call_tool("probe", {})
+        await client.call_tool("probe", {}, progress_callback=heard)
+    async with Client(server) as client:  # in-process dispatch: a callback the request does not show
+        await client.call_tool("probe", {})
+    assert seen == [False, True, True], MOVED.format("ServerSession._request_outbound, RequestParamsMeta.progress_token")
