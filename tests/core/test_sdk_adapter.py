@@ -3,6 +3,7 @@ upgrade moves one of them, the test named after it fails with a message saying w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -26,15 +27,21 @@ def test_lowlevel_server() -> None:
     assert callable(sdk.lowlevel_server(server).add_request_handler), MOVED.format("Server.add_request_handler")
 
 
-async def test_connection_of() -> None:
+def probing(read: Callable[[Any], Any]) -> tuple[MCPServer, list[Any]]:
+    """A server whose one tool, ``probe``, records ``read`` of each call's request context."""
     server = MCPServer("t")
     seen: list[Any] = []
 
     @server.tool()
     async def probe(ctx: Context) -> str:
-        seen.append(sdk.connection_of(ctx.request_context))
+        seen.append(read(ctx.request_context))
         return "ok"
 
+    return server, seen
+
+
+async def test_connection_of() -> None:
+    server, seen = probing(sdk.connection_of)
     async with Client(server, mode="legacy") as client:
         await client.call_tool("probe", {})
     assert isinstance(seen[0], Connection), MOVED.format("ServerSession._connection")
@@ -154,13 +161,7 @@ async def test_json_answer_chosen_per_request(version: str) -> None:
 
 
 async def test_asks_for_progress() -> None:
-    server = MCPServer("t")
-    seen: list[bool] = []
-
-    @server.tool()
-    async def probe(ctx: Context) -> str:
-        seen.append(sdk.asks_for_progress(ctx.request_context))
-        return "ok"
+    server, seen = probing(sdk.asks_for_progress)
 
     async def heard(progress: float, total: float | None, message: str | None) -> None:
         pass
