@@ -296,7 +296,7 @@ class RememberPresentedTokens:
 
 # ----------------------------------------------------------------------------- stateless answers
 
-PROGRESS_TOKEN = b'"progressToken"'
+PROGRESS_TOKEN = b'"progressToken"'  # as clients write it; a key spelt with escapes gets JSON, without progress
 
 
 class PlainAnswers:
