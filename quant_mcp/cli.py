@@ -249,7 +249,7 @@ def _serve(args: argparse.Namespace) -> int:
         serve_metrics_port(settings.metrics_port, "127.0.0.1")
     server = build_server(settings, simulate=args.simulate)
     settle()
-    return _run_stdio(server, hint=TERMINAL_HINT if sys.stdin.isatty() else None)
+    return _run_stdio(server, settings.drain_seconds, hint=TERMINAL_HINT if sys.stdin.isatty() else None)
 
 
 def _until_stopped(run: Any) -> int:
@@ -264,8 +264,9 @@ def _until_stopped(run: Any) -> int:
         return 0
 
 
-def _run_stdio(server: MCPServer[Any], hint: str | None = None) -> int:
-    """Serve over stdio until the client closes stdin, or Ctrl-C / SIGTERM.
+def _run_stdio(server: MCPServer[Any], drain_seconds: float, hint: str | None = None) -> int:
+    """Serve over stdio until the client closes stdin (calls in flight are answered first, for at
+    most ``drain_seconds``: see ``stdio.py``), or Ctrl-C / SIGTERM.
 
     The SDK reads stdin in a worker thread that nothing can interrupt, so a signal cancels the
     server (closing the upstream client and the simulator) and then ends the process after
@@ -274,6 +275,10 @@ def _run_stdio(server: MCPServer[Any], hint: str | None = None) -> int:
     """
     import anyio
     import anyio.abc
+    from mcp.server.stdio import stdio_server
+
+    from quant_mcp import sdk
+    from quant_mcp.stdio import answered_before_eof
 
     if sys.platform == "win32":  # pragma: no cover - no signal receivers on Windows event loops
         if hint:
@@ -297,8 +302,10 @@ def _run_stdio(server: MCPServer[Any], hint: str | None = None) -> int:
             await group.start(stop_on_signal)
             if hint:
                 print(hint, file=sys.stderr, flush=True)
-            await server.run_stdio_async()
-            group.cancel_scope.cancel()  # stdin closed: the client is gone
+            lowlevel = sdk.lowlevel_server(server)
+            async with stdio_server() as (stdin, stdout), answered_before_eof(stdin, stdout, drain_seconds) as (reads, writes):
+                await lowlevel.run(reads, writes, lowlevel.create_initialization_options())
+            group.cancel_scope.cancel()  # stdin closed and every call answered: the client is gone
 
     anyio.run(serve)
     return 0

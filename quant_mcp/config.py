@@ -231,7 +231,7 @@ class Settings(BaseSettings):
     drain_seconds: float = Field(
         120.0,
         ge=0,
-        description="HTTP: on SIGTERM, how long in-flight calls and streams may take to finish before the process exits.",
+        description="HTTP: on SIGTERM; stdio: when stdin closes. How long in-flight calls and streams may take to finish before the process exits.",
     )
     redis_url: SecretStr | None = Field(
         None,
