@@ -303,7 +303,8 @@ def _run_stdio(server: MCPServer[Any], drain_seconds: float, hint: str | None = 
             if hint:
                 print(hint, file=sys.stderr, flush=True)
             lowlevel = sdk.lowlevel_server(server)
-            async with stdio_server() as (stdin, stdout), answered_before_eof(stdin, stdout, drain_seconds) as (reads, writes):
+            async with stdio_server() as (stdin, stdout):
+                reads, writes = answered_before_eof(stdin, stdout, drain_seconds)
                 await lowlevel.run(reads, writes, lowlevel.create_initialization_options())
             group.cancel_scope.cancel()  # stdin closed and every call answered: the client is gone
 
