@@ -11,7 +11,7 @@ call pays nothing for them).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import anyio
 from mcp.shared.message import SessionMessage
@@ -51,11 +51,24 @@ class _InFlight:
                 await self.none_left.wait()
 
 
-class _Input:
-    """The SDK's read stream, whose end waits for the answers."""
+class _Wrapped:
+    """One of the SDK's stdio streams, closed as it would be."""
 
     def __init__(self, stream: Any, in_flight: _InFlight) -> None:
         self._stream, self._in_flight = stream, in_flight
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+class _Input(_Wrapped):
+    """The SDK's read stream, whose end waits for the answers."""
 
     @property
     def last_context(self) -> Any:  # the sender's context, which the SDK's dispatcher restores
@@ -79,34 +92,13 @@ class _Input:
         except anyio.EndOfStream:
             raise StopAsyncIteration from None
 
-    async def aclose(self) -> None:
-        await self._stream.aclose()
 
-    async def __aenter__(self) -> _Input:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-
-class _Output:
+class _Output(_Wrapped):
     """The SDK's write stream, noting each answer."""
-
-    def __init__(self, stream: Any, in_flight: _InFlight) -> None:
-        self._stream, self._in_flight = stream, in_flight
 
     async def send(self, item: SessionMessage) -> None:
         await self._stream.send(item)
         self._in_flight.written(item)
-
-    async def aclose(self) -> None:
-        await self._stream.aclose()
-
-    async def __aenter__(self) -> _Output:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
 
 def answered_before_eof(read_stream: Any, write_stream: Any, drain_seconds: float) -> tuple[_Input, _Output]:
