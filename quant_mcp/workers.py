@@ -31,6 +31,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 
 import uvicorn
@@ -46,6 +47,7 @@ log = logging.getLogger("quant_mcp.workers")
 TICK_SECONDS = 0.1  # how soon the supervisor acts on a signal
 CHECK_EVERY_TICKS = 5  # the workers' health is checked every 0.5 s (as uvicorn's supervisor does)
 GRACE_AFTER_DRAIN_SECONDS = 5.0  # beyond the drain and uvicorn's own grace, before SIGKILL
+METRICS_DIR_PREFIX = "quant-mcp-metrics-"  # then the supervisor's pid
 
 
 class WorkerProcess(Process):
@@ -60,8 +62,11 @@ class WorkerProcess(Process):
 def shared_metrics_dir() -> Iterator[str]:
     """A private, empty directory for the workers' metrics, named in the environment they are
     spawned with (PROMETHEUS_MULTIPROC_DIR, read by prometheus-client when a worker imports
-    it); the environment is restored and the directory removed afterwards."""
-    path = tempfile.mkdtemp(prefix="quant-mcp-metrics-")
+    it); the environment is restored and the directory removed afterwards. Its name carries the
+    supervisor's pid, so that the directory of one killed before it could remove it (SIGKILL,
+    the OOM killer) is removed by the next one started (several MiB of mapped files each)."""
+    _remove_orphaned_metrics_dirs()
+    path = tempfile.mkdtemp(prefix=f"{METRICS_DIR_PREFIX}{os.getpid()}-")
     previous = os.environ.get(MULTIPROCESS_DIR)
     os.environ[MULTIPROCESS_DIR] = path
     try:
@@ -72,6 +77,24 @@ def shared_metrics_dir() -> Iterator[str]:
         else:
             os.environ[MULTIPROCESS_DIR] = previous
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _remove_orphaned_metrics_dirs() -> None:
+    """Remove our metrics directories whose supervisor is no longer running."""
+    for path in Path(tempfile.gettempdir()).glob(f"{METRICS_DIR_PREFIX}*-*"):
+        pid = path.name.removeprefix(METRICS_DIR_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and path.stat().st_uid == os.getuid() and not _running(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 class Workers:

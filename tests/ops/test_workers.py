@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +20,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from quant_mcp.workers import METRICS_DIR_PREFIX, shared_metrics_dir
 from tests.conftest import text_of
 from tests.http.conftest import connect, free_port, wait_until_ready
 from tests.ops.conftest import Replica, replica_env
@@ -235,3 +239,17 @@ async def test_a_second_sigterm_stops_every_worker_at_once(simulator):
             assert time.monotonic() - stopped < 2
             assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
             tg.cancel_scope.cancel()
+
+
+def test_a_killed_supervisors_metrics_directory_is_removed_by_the_next_one(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    orphaned = tmp_path / f"{METRICS_DIR_PREFIX}{gone.stdout.strip()}-x1"  # its supervisor was SIGKILLed
+    running = tmp_path / f"{METRICS_DIR_PREFIX}{os.getppid()}-x2"  # another service, still running
+    for directory in (orphaned, running):
+        directory.mkdir()
+        (directory / "counter_1.db").write_bytes(b"\0" * 1024)
+    with shared_metrics_dir() as path:
+        assert not orphaned.exists() and running.exists()
+        assert Path(path).name.startswith(f"{METRICS_DIR_PREFIX}{os.getpid()}-")
+    assert not Path(path).exists()
