@@ -127,9 +127,9 @@ async def test_metrics_from_any_worker_count_every_workers_calls(simulator):
                 failures.append(text_of(result))
 
         with anyio.fail_after(60):
-            for _ in range(10):  # until both workers have served some (the kernel picks who accepts)
-                async with anyio.create_task_group() as tg:
-                    for _ in range(4):
+            for _ in range(40):  # until both workers have served some (the kernel picks who accepts:
+                async with anyio.create_task_group() as tg:  # with quick answers, often one for a while)
+                    for _ in range(8):
                         tg.start_soon(one_call)
                 if all(upstream_connections(pid, upstream_port) for pid in workers):
                     break
