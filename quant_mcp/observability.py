@@ -42,7 +42,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quant_mcp.config import Settings
-from quant_mcp.redact import redact
+from quant_mcp.redact import RECORD_ATTRS, redact
 
 REQUEST_ID_HEADER = "X-Request-Id"
 _REQUEST_ID_OK = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")  # what we accept from a client, else we make one
@@ -90,7 +90,7 @@ def log_context(*, request_id: str | None = None, tenant: str | None = None, too
 
 # --------------------------------------------------------------------------- logging
 
-_STANDARD_ATTRS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "request_id", "tenant", "tool"}
+_STANDARD_ATTRS = RECORD_ATTRS | {"request_id", "tenant", "tool"}  # the fields every line shows first
 
 
 class ContextFilter(logging.Filter):

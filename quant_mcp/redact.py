@@ -170,13 +170,13 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         fields = record.__dict__
-        for key in fields.keys() - _RECORD_ATTRS:
+        for key in fields.keys() - RECORD_ATTRS:
             if isinstance(fields[key], str):
                 fields[key] = redact(fields[key])
 
 
 _FORMATTER = logging.Formatter()
-_RECORD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+RECORD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}  # what every log record has
 FILTER = RedactingFilter()
 
 
